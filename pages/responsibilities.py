@@ -1,0 +1,9 @@
+"""Responsibilities step (being built)."""
+
+import streamlit as st
+
+from socialplan.ui.context import db_session, require_plan_context
+
+st.title("Responsibilities")
+with db_session() as session:
+    actor, workspace, plan = require_plan_context(session)

@@ -1,0 +1,101 @@
+"""Building blocks every service module shares: validation, versioned updates, revisions."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+from sqlalchemy import update
+from sqlmodel import Session, SQLModel
+
+from socialplan.access import Actor
+from socialplan.errors import Conflict, InvalidInput, friendly_validation_errors
+from socialplan.models import Revision, utcnow
+
+M = TypeVar("M", bound=BaseModel)
+T = TypeVar("T", bound=SQLModel)
+
+
+def validate(model: type[M], data: dict[str, Any] | BaseModel) -> M:
+    """`model` built from `data`, or InvalidInput naming each bad field."""
+    if isinstance(data, BaseModel):
+        data = data.model_dump(exclude_unset=True)
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise InvalidInput(friendly_validation_errors(error)) from error
+
+
+def stage_versioned_update(
+    session: Session,
+    row: T,
+    changes: dict[str, Any],
+    expected_version: int,
+    what: str = "This item",
+) -> T:
+    """Write `changes` to `row` only if nobody saved it since `expected_version`; no commit.
+
+    The check and the write are one UPDATE … WHERE version = expected, so two sessions
+    racing cannot both win, on SQLite or PostgreSQL.
+    """
+    table = type(row)
+    values = {**changes, "version": expected_version + 1}
+    if "updated_at" in table.model_fields:
+        values["updated_at"] = utcnow()
+    result = session.exec(  # type: ignore[call-overload]
+        update(table)
+        .where(table.id == row.id, table.version == expected_version)  # type: ignore[attr-defined]
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.rollback()
+        raise Conflict(what)
+    session.refresh(row)
+    return row
+
+
+def changed_fields(row: SQLModel, changes: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The fields whose value `changes` would alter, as {field: (old, new)}."""
+    return {
+        field: (getattr(row, field), new)
+        for field, new in changes.items()
+        if getattr(row, field) != new
+    }
+
+
+def stage_revision(
+    session: Session,
+    *,
+    actor: Actor,
+    plan_id: int,
+    entity: str,
+    entity_id: int | None,
+    action: str,
+    field: str = "",
+    old_value: Any = "",
+    new_value: Any = "",
+    reason: str = "",
+    review_id: int | None = None,
+) -> Revision:
+    """Add a revision row to the session (the caller commits it with the change)."""
+    revision = Revision(
+        plan_id=plan_id,
+        review_id=review_id,
+        entity=entity,
+        entity_id=entity_id,
+        action=action,
+        field=field,
+        old_value=_as_text(old_value),
+        new_value=_as_text(new_value),
+        reason=reason.strip(),
+        changed_by=actor.label,
+    )
+    session.add(revision)
+    return revision
+
+
+def _as_text(value: Any) -> str:
+    if value is None:
+        return ""
+    return str(getattr(value, "value", value))

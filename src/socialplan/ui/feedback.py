@@ -1,0 +1,47 @@
+"""Showing the outcome of a save: field errors next to their fields, conflicts, successes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+import streamlit as st
+
+from socialplan.errors import InvalidInput, SocialPlanError
+
+T = TypeVar("T")
+FLASH_KEY = "flash_message"
+
+
+def field_error(errors: dict[str, str] | None, field: str, label: str | None = None) -> None:
+    """Show the error for `field`, if there is one, right where the caller puts it."""
+    if errors and field in errors:
+        st.error(f"{label or field.replace('_', ' ').capitalize()} {errors[field]}", icon="⚠️")
+
+
+def attempt(action: Callable[[], T], errors_key: str) -> T | None:
+    """Run a save; on bad input keep the field errors in session state for the form to show.
+
+    Returns the action's result, or None when it was refused (the message is shown).
+    """
+    st.session_state[errors_key] = {}
+    try:
+        return action()
+    except InvalidInput as error:
+        st.session_state[errors_key] = error.errors
+        st.error("Nothing was saved — please fix the fields marked below.", icon="⚠️")
+    except SocialPlanError as error:
+        st.error(str(error), icon="⚠️")
+    return None
+
+
+def flash(message: str) -> None:
+    """A success message that survives the rerun after a save."""
+    st.session_state[FLASH_KEY] = message
+
+
+def show_flash() -> None:
+    """Show (once) the message left by `flash`."""
+    message = st.session_state.pop(FLASH_KEY, None)
+    if message:
+        st.success(message, icon="✅")

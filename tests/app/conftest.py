@@ -1,0 +1,61 @@
+"""Fixtures for running the app's pages under Streamlit's AppTest, on a real SQLite file."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy.engine import Engine
+from streamlit.testing.v1 import AppTest
+
+from socialplan.db import make_engine
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+PAGES = [
+    "pages/home.py",
+    "pages/objectives.py",
+    "pages/metrics.py",
+    "pages/tasks.py",
+    "pages/responsibilities.py",
+    "pages/review.py",
+    "pages/dashboard.py",
+]
+
+
+@pytest.fixture
+def app_engine(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """The database the app under test will use; arrange data through it."""
+    monkeypatch.setenv("SOCIALPLAN_DATABASE_URL", sqlite_url)
+    engine = make_engine(sqlite_url)
+    yield engine
+    engine.dispose()
+
+
+def open_page(page: str = "pages/home.py", *, timeout: float = 30) -> AppTest:
+    """Run the app and go to `page`, as a user clicking it in the navigation would."""
+    at = AppTest.from_file(str(APP), default_timeout=timeout)
+    at.run()
+    if page != "pages/home.py":
+        at.switch_page(page)
+        at.run()
+    return at
+
+
+def texts(at: AppTest) -> str:
+    """All markdown, captions, infos, warnings, errors and successes on the page, joined."""
+    parts = []
+    for kind in (
+        "markdown",
+        "caption",
+        "info",
+        "warning",
+        "error",
+        "success",
+        "title",
+        "subheader",
+        "header",
+    ):
+        parts.extend(str(element.value) for element in getattr(at, kind))
+    return "\n".join(parts)
