@@ -1,9 +1,270 @@
-"""Objectives step (being built)."""
+"""Objectives, step 1 of the plan: what the business wants from social media, and why."""
+
+from collections.abc import Callable
 
 import streamlit as st
 
-from socialplan.ui.context import db_session, require_plan_context
+from socialplan import objectives
+from socialplan.models import Objective, ObjectiveCategory, Priority
+from socialplan.objectives import CATEGORY_LABELS, PRIORITY_LABELS
+from socialplan.ui.context import current_actor, db_session, require_plan_context
+from socialplan.ui.feedback import attempt, field_error, flash, show_flash
+
+METRICS_PAGE = "pages/metrics.py"
+ADD_ERRORS = "objectives_add_errors"
+ADD_FIELDS = ("objectives_title", "objectives_why", "objectives_category", "objectives_priority")
+CATEGORIES = list(ObjectiveCategory)
+PRIORITIES = list(Priority)
+st.session_state.setdefault(ADD_ERRORS, {})
+
+
+def edit_key(objective_id: int, field: str) -> str:
+    return f"objectives_edit_{objective_id}_{field}"
+
+
+def version_read(objective: Objective) -> int:
+    """The version the user has on screen: the one its edit form was filled from."""
+    key = edit_key(objective.id, "version")
+    if edit_key(objective.id, "title") not in st.session_state:
+        # The edit form is about to be filled afresh from the stored row.
+        st.session_state[key] = objective.version
+    return st.session_state.setdefault(key, objective.version)
+
+
+def forget_version(objective_id: int) -> None:
+    """After the user's own change, show (and carry) the stored version again."""
+    st.session_state.pop(edit_key(objective_id, "version"), None)
+
+
+def run_save(action: Callable[..., object], errors_key: str, done: str) -> bool:
+    """Run a service with a fresh session; flash `done` and report success."""
+    with db_session() as session:
+        result = attempt(lambda: action(session=session, actor=current_actor()), errors_key)
+    if result is not None:
+        flash(done)
+    return result is not None
+
+
+# Saves run in the buttons' callbacks, before the page is drawn, so a refused save shows
+# each message under its own field in the very run that follows the click.
+
+
+def add_objective(plan_id: int) -> None:
+    state = st.session_state
+    form = {
+        "title": state["objectives_title"],
+        "why": state["objectives_why"],
+        "category": state["objectives_category"],
+        "priority": state["objectives_priority"],
+    }
+    saved = run_save(
+        lambda **kw: objectives.create_objective(**kw, plan_id=plan_id, objective_create=form),
+        ADD_ERRORS,
+        f"Objective “{form['title'].strip()}” added. Add another, or give it metrics in step 2.",
+    )
+    if saved:
+        for key in ADD_FIELDS:
+            del state[key]
+
+
+def save_objective(objective_id: int) -> None:
+    state = st.session_state
+    update = {
+        "version": state[edit_key(objective_id, "version")],
+        "title": state[edit_key(objective_id, "title")],
+        "why": state[edit_key(objective_id, "why")],
+        "category": state[edit_key(objective_id, "category")],
+        "priority": state[edit_key(objective_id, "priority")],
+    }
+    if run_save(
+        lambda **kw: objectives.update_objective(
+            **kw, objective_id=objective_id, objective_update=update
+        ),
+        edit_key(objective_id, "errors"),
+        "Objective saved.",
+    ):
+        forget_version(objective_id)
+
+
+def move(objective_id: int, offset: int) -> None:
+    run_save(
+        lambda **kw: objectives.move_objective(**kw, objective_id=objective_id, offset=offset),
+        edit_key(objective_id, "errors"),
+        "Order changed.",
+    )
+
+
+def set_archived(objective_id: int, archive: bool) -> None:
+    service = objectives.archive_objective if archive else objectives.restore_objective
+    version = st.session_state[edit_key(objective_id, "version")]
+    done = (
+        "Objective archived. Its metrics and tasks leave the plan; restore it any time below."
+        if archive
+        else "Objective restored, at the end of the list."
+    )
+    if run_save(
+        lambda **kw: service(**kw, objective_id=objective_id, version=version),
+        edit_key(objective_id, "errors"),
+        done,
+    ):
+        forget_version(objective_id)
+
+
+def render_edit_form(objective: Objective, errors: dict[str, str]) -> None:
+    with (
+        st.expander("Edit", expanded=bool(errors)),
+        st.form(edit_key(objective.id, "form")),
+    ):
+        st.text_input("Objective", value=objective.title, key=edit_key(objective.id, "title"))
+        field_error(errors, "title", "Objective")
+        st.text_area("Why it matters", value=objective.why, key=edit_key(objective.id, "why"))
+        field_error(errors, "why", "Why it matters")
+        category_column, priority_column = st.columns(2)
+        category_column.selectbox(
+            "Kind of objective",
+            CATEGORIES,
+            index=CATEGORIES.index(ObjectiveCategory(objective.category)),
+            format_func=CATEGORY_LABELS.__getitem__,
+            key=edit_key(objective.id, "category"),
+        )
+        priority_column.selectbox(
+            "Priority",
+            PRIORITIES,
+            index=PRIORITIES.index(Priority(objective.priority)),
+            format_func=PRIORITY_LABELS.__getitem__,
+            key=edit_key(objective.id, "priority"),
+        )
+        field_error(errors, "category", "Kind of objective")
+        field_error(errors, "priority", "Priority")
+        st.form_submit_button(
+            "Save changes",
+            key=edit_key(objective.id, "save"),
+            on_click=save_objective,
+            args=(objective.id,),
+        )
+
+
+def render_objective(objective: Objective, number: int, count: int) -> None:
+    version_read(objective)
+    errors = st.session_state.get(edit_key(objective.id, "errors"), {})
+    with st.container(border=True):
+        st.markdown(f"**{number}. {objective.title}**")
+        category = CATEGORY_LABELS[ObjectiveCategory(objective.category)]
+        priority = PRIORITY_LABELS[Priority(objective.priority)]
+        st.caption(f"{category} · {priority} priority")
+        if objective.why:
+            st.write(objective.why)
+        up, down, archive, _ = st.columns([1, 1, 1, 3])
+        up.button(
+            "Move up",
+            key=edit_key(objective.id, "up"),
+            disabled=number == 1,
+            on_click=move,
+            args=(objective.id, -1),
+        )
+        down.button(
+            "Move down",
+            key=edit_key(objective.id, "down"),
+            disabled=number == count,
+            on_click=move,
+            args=(objective.id, 1),
+        )
+        archive.button(
+            "Archive",
+            key=edit_key(objective.id, "archive"),
+            on_click=set_archived,
+            args=(objective.id, True),
+        )
+        render_edit_form(objective, errors)
+
+
+def render_add_form(plan_id: int, first: bool) -> None:
+    errors = st.session_state[ADD_ERRORS]
+    st.subheader("Add your first objective" if first else "Add an objective")
+    with st.form("objectives_add"):
+        st.text_input(
+            "Objective",
+            key="objectives_title",
+            placeholder="Fill the Saturday baking workshop every month",
+        )
+        field_error(errors, "title", "Objective")
+        st.text_area(
+            "Why it matters",
+            key="objectives_why",
+            placeholder="The workshop pays for the quiet weekdays.",
+        )
+        field_error(errors, "why", "Why it matters")
+        category_column, priority_column = st.columns(2)
+        category_column.selectbox(
+            "Kind of objective",
+            CATEGORIES,
+            format_func=CATEGORY_LABELS.__getitem__,
+            key="objectives_category",
+            help="This decides which metrics the next step suggests.",
+        )
+        priority_column.selectbox(
+            "Priority",
+            PRIORITIES,
+            index=PRIORITIES.index(Priority.MEDIUM),
+            format_func=PRIORITY_LABELS.__getitem__,
+            key="objectives_priority",
+        )
+        field_error(errors, "category", "Kind of objective")
+        field_error(errors, "priority", "Priority")
+        st.form_submit_button(
+            "Add objective",
+            type="primary",
+            key="objectives_add_submit",
+            on_click=add_objective,
+            args=(plan_id,),
+        )
+
+
+def render_archived(archived: list[Objective]) -> None:
+    with st.expander(f"Archived objectives ({len(archived)})"):
+        st.caption("Archived objectives are out of the plan but keep their history.")
+        for objective in archived:
+            version_read(objective)
+            title_column, button_column = st.columns([4, 1])
+            title_column.write(objective.title)
+            button_column.button(
+                "Restore",
+                key=edit_key(objective.id, "restore"),
+                on_click=set_archived,
+                args=(objective.id, False),
+            )
+
 
 st.title("Objectives")
+st.caption(
+    "Step 1 of 5 · Write down what the business wants from social media and why, "
+    "most important first. Two or three objectives are plenty."
+)
+show_flash()
 with db_session() as session:
     actor, workspace, plan = require_plan_context(session)
+    listed = objectives.list_objectives(
+        session=session, actor=actor, plan_id=plan.id, include_archived=True
+    )
+active = [o for o in listed if o.archived_at is None]
+archived = [o for o in listed if o.archived_at is not None]
+
+if active:
+    for number, objective in enumerate(active, start=1):
+        render_objective(objective, number, len(active))
+else:
+    st.info(
+        "No objectives yet. A good objective names one thing the business wants from "
+        "social media and says why it matters — for example “Fill the Saturday baking "
+        "workshop every month”, because it pays for the quiet weekdays.",
+        icon="🎯",
+    )
+render_add_form(plan.id, first=not active)
+if archived:
+    render_archived(archived)
+if active:
+    st.page_link(
+        METRICS_PAGE,
+        label="Next: step 2, Metrics — decide how you will measure each objective",
+        icon="➡️",
+    )

@@ -121,7 +121,13 @@ def _daily_snapshot_sums(
 
 
 def _rolling_sum(values: pd.Series, days: int) -> pd.Series:
-    return values.fillna(0).rolling(days, min_periods=days).sum()
+    """Sum over a trailing window of `days`: a full window, with at least one reported count.
+
+    Days without a count inside the window add nothing, but a window in which the source
+    never reported the count at all has no value rather than a misleading zero.
+    """
+    reported = values.notna().astype(float).rolling(days, min_periods=days).sum()
+    return values.rolling(days, min_periods=1).sum().where(reported > 0)
 
 
 def metric_series(session: Session, metric: Metric, *, until: date | None = None) -> pd.DataFrame:
