@@ -6,15 +6,15 @@ st.set_page_config(page_title="Social Plan", page_icon="📈", layout="wide")
 
 navigation = st.navigation(
     {
-        "": [st.Page("pages/home.py", title="Home", icon="🏠", default=True)],
+        "": [st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)],
         "Your plan in five steps": [
-            st.Page("pages/objectives.py", title="Objectives", icon="1️⃣"),
-            st.Page("pages/metrics.py", title="Metrics", icon="2️⃣"),
-            st.Page("pages/tasks.py", title="Tasks", icon="3️⃣"),
-            st.Page("pages/responsibilities.py", title="Responsibilities", icon="4️⃣"),
-            st.Page("pages/review.py", title="Review", icon="5️⃣"),
+            st.Page("pages/objectives.py", title="Objectives", icon=":material/flag:"),
+            st.Page("pages/metrics.py", title="Metrics", icon=":material/straighten:"),
+            st.Page("pages/tasks.py", title="Tasks", icon=":material/checklist:"),
+            st.Page("pages/responsibilities.py", title="Responsibilities", icon=":material/group:"),
+            st.Page("pages/review.py", title="Review", icon=":material/rate_review:"),
         ],
-        "Results": [st.Page("pages/dashboard.py", title="Dashboard", icon="📊")],
+        "Results": [st.Page("pages/dashboard.py", title="Dashboard", icon=":material/monitoring:")],
     }
 )
 navigation.run()

@@ -7,7 +7,7 @@ import streamlit as st
 from socialplan import demo, workspaces
 from socialplan.ui.context import current_actor, db_session, select_plan, select_workspace
 from socialplan.ui.feedback import attempt, field_error, flash, show_flash
-from socialplan.wizard import next_step, step_progress
+from socialplan.wizard import next_step, review_due_text, step_progress
 
 ERRORS = "home_errors"
 st.session_state.setdefault(ERRORS, {})
@@ -83,19 +83,19 @@ def render_plan_overview() -> None:
     done = sum(s.complete for s in steps)
     st.progress(done / len(steps), text=f"{done} of {len(steps)} steps complete")
     for step in steps:
-        mark = "✅" if step.complete else "⬜"
-        st.page_link(step.page, label=f"{mark} {step.number}. {step.title} — {step.detail}")
+        icon = ":material/check_circle:" if step.complete else ":material/radio_button_unchecked:"
+        st.page_link(step.page, label=f"{step.number}. {step.title} — {step.detail}", icon=icon)
     upcoming = next_step(steps)
     if upcoming:
         st.info(f"Next: step {upcoming.number}, {upcoming.title}. {upcoming.detail}")
-        st.page_link(upcoming.page, label=f"Go to {upcoming.title}", icon="➡️")
+        st.page_link(
+            upcoming.page, label=f"Go to {upcoming.title}", icon=":material/arrow_forward:"
+        )
     else:
         st.success("Your plan is complete. Check the dashboard and keep your review date.")
-        st.page_link("pages/dashboard.py", label="Open the dashboard", icon="📊")
+        st.page_link("pages/dashboard.py", label="Open the dashboard", icon=":material/monitoring:")
     if plan.next_review_on:
-        days = (plan.next_review_on - date.today()).days
-        when = "today" if days == 0 else (f"in {days} days" if days > 0 else f"{-days} days ago")
-        st.metric("Next review", f"{plan.next_review_on:%a %d %b}", when, delta_color="off")
+        st.caption(f"Next review: {review_due_text(plan.next_review_on, date.today())}")
 
 
 show_flash()

@@ -46,14 +46,17 @@ ALL_ACCOUNTS = 0
 
 
 def new_key(objective_id: int, field: str) -> str:
+    """The widget key of a field in an objective's "Add a metric" form."""
     return f"metrics_new_{objective_id}_{field}"
 
 
 def edit_key(metric_id: int, field: str) -> str:
+    """The widget key of a field in a metric's edit form."""
     return f"metrics_edit_{metric_id}_{field}"
 
 
 def readings_key(metric_id: int, field: str = "") -> str:
+    """The widget key of a metric's readings table, or of something next to it."""
     return f"metrics_readings_{metric_id}" + (f"_{field}" if field else "")
 
 
@@ -71,10 +74,12 @@ def account_id_of(choice: int | None) -> int | None:
 
 
 def account_name(accounts: dict[int | None, str]) -> Callable[[int], str]:
+    """How an account choice reads on screen."""
     return lambda choice: accounts.get(account_id_of(choice), "An account no longer followed")
 
 
 def show_errors(errors: dict[str, str] | None, fields: list[str], labels: dict[str, str]) -> None:
+    """Show the messages of several fields, one under the other."""
     for field in fields:
         field_error(errors, field, labels[field])
 
@@ -107,6 +112,7 @@ def apply_suggestion(objective_id: int, category: ObjectiveCategory) -> None:
 
 
 def add_metric(objective_id: int) -> None:
+    """Save the objective's add form as a new metric; clear the form when it worked."""
     state = st.session_state
     source = MetricSource(state[new_key(objective_id, "source")])
     form = {
@@ -124,13 +130,15 @@ def add_metric(objective_id: int) -> None:
     if run_save(
         lambda **kw: metrics.create_metric(**kw, objective_id=objective_id, metric_create=form),
         new_key(objective_id, "errors"),
-        f"Metric “{form['name'].strip()}” added.",
+        f"Metric “{form['name'].strip()}” added."
+        + ("" if is_account_source(source) else " Type its numbers in the table under it."),
     ):
         for field in NEW_FIELDS:
             state.pop(new_key(objective_id, field), None)
 
 
 def save_metric(metric_id: int, source: MetricSource) -> None:
+    """Save a metric's edit form, carrying the version it was filled from."""
     state = st.session_state
     update = {
         field: state[edit_key(metric_id, field)]
@@ -147,6 +155,7 @@ def save_metric(metric_id: int, source: MetricSource) -> None:
 
 
 def set_archived(metric_id: int, archive: bool) -> None:
+    """Archive or restore a metric, carrying the version on screen."""
     service = metrics.archive_metric if archive else metrics.restore_metric
     version = st.session_state[edit_key(metric_id, "version")]
     done = "Metric archived; restore it any time." if archive else "Metric restored."
@@ -171,6 +180,7 @@ def version_read(metric: Metric) -> int:
 
 
 def render_edit_form(metric: Metric, plan: Plan, accounts: dict[int | None, str]) -> None:
+    """A metric's edit form, in a collapsed section."""
     errors = st.session_state.get(edit_key(metric.id, "errors"), {})
     source = MetricSource(metric.source)
     with st.expander("Edit", expanded=bool(errors)), st.form(edit_key(metric.id, "form")):
@@ -227,6 +237,7 @@ def render_edit_form(metric: Metric, plan: Plan, accounts: dict[int | None, str]
 
 
 def render_readings(session: Session, actor: Actor, metric: Metric) -> None:
+    """The table of a hand-entered metric's readings, with its Save button."""
     readings = metrics.list_readings(session=session, actor=actor, metric_id=metric.id)
     errors_key = readings_key(metric.id, "errors")
     errors = st.session_state.get(errors_key, {})
@@ -282,6 +293,7 @@ def render_metric(
     metric: Metric,
     accounts: dict[int | None, str],
 ) -> None:
+    """One metric: what it measures, its goal, and its edit, archive and readings."""
     version_read(metric)
     with st.container(border=True):
         name_column, button_column = st.columns([5, 1])
@@ -304,6 +316,7 @@ def render_metric(
 
 
 def suggestion_label(category: ObjectiveCategory) -> Callable[[int], str]:
+    """How each suggestion for the category reads in the selectbox."""
     suggestions = metrics.suggest_metrics(category)
 
     def label(choice: int) -> str:
@@ -340,6 +353,7 @@ def start_add_form(objective: Objective, plan: Plan) -> None:
 def show_current_value(
     session: Session, actor: Actor, objective: Objective, source: MetricSource
 ) -> None:
+    """The latest known value of the chosen account number, as a baseline hint."""
     account_id = account_id_of(st.session_state.get(new_key(objective.id, "account")))
     now = metrics.current_value(
         session=session,
@@ -365,6 +379,7 @@ def render_add_form(
     objective: Objective,
     accounts: dict[int | None, str],
 ) -> None:
+    """The "Add a metric" section of an objective, suggestions first."""
     category = ObjectiveCategory(objective.category)
     start_add_form(objective, plan)
     errors = st.session_state.get(new_key(objective.id, "errors"), {})
@@ -447,6 +462,7 @@ def render_add_form(
 
 
 def render_archived(archived: list[Metric]) -> None:
+    """An objective's archived metrics, each with a Restore button."""
     with st.expander(f"Archived metrics ({len(archived)})"):
         for metric in archived:
             st.session_state[edit_key(metric.id, "version")] = metric.version
@@ -491,6 +507,7 @@ def render_objective(
 
 
 def render_next_step(complete: bool) -> None:
+    """The way on to step 3, once every objective can be measured."""
     if complete:
         st.page_link(
             TASKS_PAGE, label="Next: step 3, Tasks — the work that moves these numbers", icon="➡️"

@@ -19,6 +19,7 @@ st.session_state.setdefault(ADD_ERRORS, {})
 
 
 def edit_key(objective_id: int, field: str) -> str:
+    """The widget key of a field of one objective's card."""
     return f"objectives_edit_{objective_id}_{field}"
 
 
@@ -50,6 +51,7 @@ def run_save(action: Callable[..., object], errors_key: str, done: str) -> bool:
 
 
 def add_objective(plan_id: int) -> None:
+    """Save the add form as a new objective; clear the form when it worked."""
     state = st.session_state
     form = {
         "title": state["objectives_title"],
@@ -68,6 +70,7 @@ def add_objective(plan_id: int) -> None:
 
 
 def save_objective(objective_id: int) -> None:
+    """Save an objective's edit form, carrying the version it was filled from."""
     state = st.session_state
     update = {
         "version": state[edit_key(objective_id, "version")],
@@ -87,6 +90,7 @@ def save_objective(objective_id: int) -> None:
 
 
 def move(objective_id: int, offset: int) -> None:
+    """Move an objective one place up (-1) or down (+1)."""
     run_save(
         lambda **kw: objectives.move_objective(**kw, objective_id=objective_id, offset=offset),
         edit_key(objective_id, "errors"),
@@ -95,6 +99,7 @@ def move(objective_id: int, offset: int) -> None:
 
 
 def set_archived(objective_id: int, archive: bool) -> None:
+    """Archive or restore an objective, carrying the version on screen."""
     service = objectives.archive_objective if archive else objectives.restore_objective
     version = st.session_state[edit_key(objective_id, "version")]
     done = (
@@ -111,6 +116,7 @@ def set_archived(objective_id: int, archive: bool) -> None:
 
 
 def render_edit_form(objective: Objective, errors: dict[str, str]) -> None:
+    """An objective's edit form, in a collapsed section."""
     with (
         st.expander("Edit", expanded=bool(errors)),
         st.form(edit_key(objective.id, "form")),
@@ -145,6 +151,7 @@ def render_edit_form(objective: Objective, errors: dict[str, str]) -> None:
 
 
 def render_objective(objective: Objective, number: int, count: int) -> None:
+    """One objective as a card: title, kind, priority, why, and its buttons."""
     version_read(objective)
     errors = st.session_state.get(edit_key(objective.id, "errors"), {})
     with st.container(border=True):
@@ -179,6 +186,7 @@ def render_objective(objective: Objective, number: int, count: int) -> None:
 
 
 def render_add_form(plan_id: int, first: bool) -> None:
+    """The form that adds an objective at the end of the list."""
     errors = st.session_state[ADD_ERRORS]
     st.subheader("Add your first objective" if first else "Add an objective")
     with st.form("objectives_add"):
@@ -221,6 +229,7 @@ def render_add_form(plan_id: int, first: bool) -> None:
 
 
 def render_archived(archived: list[Objective]) -> None:
+    """The archived objectives, each with a Restore button."""
     with st.expander(f"Archived objectives ({len(archived)})"):
         st.caption("Archived objectives are out of the plan but keep their history.")
         for objective in archived:

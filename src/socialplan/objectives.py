@@ -61,7 +61,11 @@ def _clean_title(title: str) -> str:
 
 
 def create_objective(
-    *, session: Session, actor: Actor, plan_id: int, objective_create: ObjectiveCreate
+    *,
+    session: Session,
+    actor: Actor,
+    plan_id: int,
+    objective_create: ObjectiveCreate | dict[str, Any],
 ) -> Objective:
     """A new objective of the plan, placed after the others."""
     require_plan(session, actor, plan_id, Role.EDITOR)
@@ -91,7 +95,11 @@ def get_objective(*, session: Session, actor: Actor, objective_id: int) -> Objec
 
 
 def update_objective(
-    *, session: Session, actor: Actor, objective_id: int, objective_update: ObjectiveUpdate
+    *,
+    session: Session,
+    actor: Actor,
+    objective_id: int,
+    objective_update: ObjectiveUpdate | dict[str, Any],
 ) -> Objective:
     """Change an objective's title, why, category or priority; refused if stale."""
     objective, plan = require_objective(session, actor, objective_id, Role.EDITOR)

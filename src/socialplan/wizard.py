@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 
 from sqlmodel import Session, select
 
@@ -121,6 +122,18 @@ def _review_step(plan: Plan) -> StepState:
     if plan.review_cadence and plan.next_review_on:
         return StepState(5, "Review", True, f"Next review on {plan.next_review_on:%a %d %b %Y}.")
     return StepState(5, "Review", False, "Choose how often you review and the next review date.")
+
+
+def review_due_text(next_review_on: date, today: date) -> str:
+    """When the next review is, in words: "Sun 06 Dec 2026 (in 10 days)"."""
+    days = (next_review_on - today).days
+    if days == 0:
+        when = "today"
+    elif days > 0:
+        when = "tomorrow" if days == 1 else f"in {days} days"
+    else:
+        when = f"overdue by {-days} day{'s' if days < -1 else ''}"
+    return f"{next_review_on:%a %d %b %Y} ({when})"
 
 
 def next_step(steps: list[StepState]) -> StepState | None:
