@@ -25,7 +25,9 @@ def test_default_is_a_sqlite_file_under_the_working_directory(workdir):
 
 
 def test_secrets_file_sets_the_database_url_and_secret_key(workdir):
-    write_secrets(workdir, 'SOCIALPLAN_DATABASE_URL = "sqlite:///x.db"\nSOCIALPLAN_SECRET_KEY = "k"\n')
+    write_secrets(
+        workdir, 'SOCIALPLAN_DATABASE_URL = "sqlite:///x.db"\nSOCIALPLAN_SECRET_KEY = "k"\n'
+    )
     settings = load_settings()
     assert (settings.database_url, settings.secret_key) == ("sqlite:///x.db", "k")
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
+from pandas.api.typing import SeriesGroupBy
 
 # ---------------------------------------------------------------- tuned constants
 # Tuned together so the calibration of issue 4 holds (idle ≤ 10, small local business
@@ -332,9 +333,15 @@ def explain(result: ScoreResult) -> list[str]:
             "No score yet: there are no numbers for this account. Connect it or import "
             "its numbers, then the score appears the next day."
         ]
+    held = result.idle and round(result.unrounded) > result.score
+    total = (
+        f"the parts add up to {result.unrounded:.1f}; see the hold at the end"
+        if held
+        else f"{result.unrounded:.1f} before rounding"
+    )
     lines = [
         f"Score {result.score} of 100: 1 point, plus up to 99 points from the parts below "
-        f"({result.unrounded:.1f} before rounding)."
+        f"({total})."
     ]
     for part in PARTS:
         value = result.sub_scores.get(part)
@@ -346,8 +353,9 @@ def explain(result: ScoreResult) -> list[str]:
             f"{99 * weight * value:.1f} points. {_part_detail(part, result.inputs)}."
         )
     for part in result.left_out:
+        lines.append(f"{PART_LABELS[part]} is left out: {_left_out_reason(part, result.inputs)}.")
+    if result.left_out:
         lines.append(
-            f"{PART_LABELS[part]} is left out: {_left_out_reason(part, result.inputs)}. "
             "The other weights were scaled up to add up to 100%, so a missing number counts "
             "neither for nor against you."
         )
@@ -496,7 +504,7 @@ def _own_spans(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.groupby("account_id")["day"].agg(start="min", end="max")
 
 
-def _per_account(grid: pd.DataFrame, column: str) -> pd.core.groupby.SeriesGroupBy:
+def _per_account(grid: pd.DataFrame, column: str) -> SeriesGroupBy:
     return grid.groupby("account_id", sort=False)[column]
 
 

@@ -12,11 +12,11 @@ from socialplan.access import Actor, require_plan
 from socialplan.models import Metric, Objective, Plan, RaciRole, Responsibility, Task, TaskStatus
 
 STEP_PAGES = {
-    1: "pages/objectives.py",
-    2: "pages/metrics.py",
-    3: "pages/tasks.py",
-    4: "pages/responsibilities.py",
-    5: "pages/review.py",
+    1: "app_pages/objectives.py",
+    2: "app_pages/metrics.py",
+    3: "app_pages/tasks.py",
+    4: "app_pages/responsibilities.py",
+    5: "app_pages/review.py",
 }
 
 

@@ -14,13 +14,13 @@ from socialplan.db import make_engine
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
 PAGES = [
-    "pages/home.py",
-    "pages/objectives.py",
-    "pages/metrics.py",
-    "pages/tasks.py",
-    "pages/responsibilities.py",
-    "pages/review.py",
-    "pages/dashboard.py",
+    "app_pages/home.py",
+    "app_pages/objectives.py",
+    "app_pages/metrics.py",
+    "app_pages/tasks.py",
+    "app_pages/responsibilities.py",
+    "app_pages/review.py",
+    "app_pages/dashboard.py",
 ]
 
 
@@ -33,11 +33,11 @@ def app_engine(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Eng
     engine.dispose()
 
 
-def open_page(page: str = "pages/home.py", *, timeout: float = 30) -> AppTest:
+def open_page(page: str = "app_pages/home.py", *, timeout: float = 30) -> AppTest:
     """Run the app and go to `page`, as a user clicking it in the navigation would."""
     at = AppTest.from_file(str(APP), default_timeout=timeout)
     at.run()
-    if page != "pages/home.py":
+    if page != "app_pages/home.py":
         at.switch_page(page)
         at.run()
     return at

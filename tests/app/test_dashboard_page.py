@@ -9,7 +9,7 @@ from socialplan.models import Metric, MetricSource, Objective, Reading
 from tests.app.conftest import open_page, texts
 from tests.factories import create_workspace_with_plan
 
-PAGE = "pages/dashboard.py"
+PAGE = "app_pages/dashboard.py"
 
 
 def arrange_plan(engine, *, with_metrics: bool) -> None:

@@ -23,7 +23,7 @@ from socialplan.models import (
 from tests.app.conftest import open_page, texts
 from tests.factories import PLAN_END, create_workspace_with_plan
 
-PAGE = "pages/metrics.py"
+PAGE = "app_pages/metrics.py"
 
 
 @pytest.fixture

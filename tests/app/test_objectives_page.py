@@ -9,7 +9,7 @@ from socialplan.models import Objective, ObjectiveCategory, ObjectiveCreate, Obj
 from tests.app.conftest import open_page, texts
 from tests.factories import create_workspace_with_plan
 
-PAGE = "pages/objectives.py"
+PAGE = "app_pages/objectives.py"
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from socialplan.responsibilities import person_column
 from tests.app.conftest import open_page, texts
 from tests.factories import create_workspace_with_plan
 
-PAGE = "pages/responsibilities.py"
+PAGE = "app_pages/responsibilities.py"
 MATRIX = "responsibilities_matrix"
 
 

@@ -25,7 +25,7 @@ from socialplan.reviews import literal_markdown
 from tests.app.conftest import open_page, texts
 from tests.factories import create_workspace_with_plan
 
-PAGE = "pages/review.py"
+PAGE = "app_pages/review.py"
 # The plan started 89 of its 180 days ago, so today's goal and status never depend on the date.
 TODAY = date.today()
 PLAN_START = TODAY - timedelta(days=89)

@@ -16,6 +16,6 @@ def test_page_runs_on_the_demo(app_engine, page):
     at = open_page()
     at.button(key="home_demo").click().run()
     assert not at.exception, at.exception
-    if page != "pages/home.py":
+    if page != "app_pages/home.py":
         at.switch_page(page).run()
     assert not at.exception, at.exception

@@ -11,7 +11,7 @@ from socialplan.models import Objective, Task
 from tests.app.conftest import open_page, texts
 from tests.factories import create_workspace_with_plan
 
-PAGE = "pages/tasks.py"
+PAGE = "app_pages/tasks.py"
 
 
 @pytest.fixture

@@ -87,9 +87,19 @@ def streamlit_server(tmp_path: Path) -> Iterator[StreamlitServer]:
     log_path = tmp_path / "streamlit.log"
     env = {**os.environ, "SOCIALPLAN_DATABASE_URL": database_url}
     command = [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(ROOT / "app.py"),
+        "--server.port",
+        str(port),
+        "--server.address",
+        "127.0.0.1",
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
     ]
     # The log goes to a file, never to a pipe nobody reads (a full pipe would block the server).
     with log_path.open("w") as log:

@@ -15,7 +15,7 @@ from socialplan.config import load_settings
 from socialplan.db import make_engine, session_scope, upgrade_database
 from socialplan.models import Plan, Workspace
 
-HOME_PAGE = "pages/home.py"
+HOME_PAGE = "app_pages/home.py"
 
 
 @st.cache_resource(show_spinner="Opening the database…")

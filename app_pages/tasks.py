@@ -12,8 +12,8 @@ from socialplan.models import TITLE_MAX, Cadence, Objective, Person, Plan, Task,
 from socialplan.ui.context import db_session, require_plan_context
 from socialplan.ui.feedback import attempt, field_error, flash, show_flash
 
-OBJECTIVES_PAGE = "pages/objectives.py"
-RESPONSIBILITIES_PAGE = "pages/responsibilities.py"
+OBJECTIVES_PAGE = "app_pages/objectives.py"
+RESPONSIBILITIES_PAGE = "app_pages/responsibilities.py"
 ADD_ERRORS = "tasks_add_errors"
 CADENCES = list(Cadence)
 STATUSES = list(TaskStatus)

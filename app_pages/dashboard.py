@@ -17,8 +17,8 @@ from socialplan.models import MetricStatus
 from socialplan.status import STATUS_LABELS
 from socialplan.ui.context import db_session, require_plan_context
 
-METRICS_PAGE = "pages/metrics.py"
-REVIEW_PAGE = "pages/review.py"
+METRICS_PAGE = "app_pages/metrics.py"
+REVIEW_PAGE = "app_pages/review.py"
 STATUS_COLORS = {
     MetricStatus.ON_TRACK: "green",
     MetricStatus.AT_RISK: "orange",

@@ -12,9 +12,9 @@ from socialplan.responsibilities import ITEM_COLUMN, ROLE_LETTERS, ROLE_MEANINGS
 from socialplan.ui.context import db_session, require_plan_context
 from socialplan.ui.feedback import attempt, field_error, flash, show_flash
 
-OBJECTIVES_PAGE = "pages/objectives.py"
-TASKS_PAGE = "pages/tasks.py"
-REVIEW_PAGE = "pages/review.py"
+OBJECTIVES_PAGE = "app_pages/objectives.py"
+TASKS_PAGE = "app_pages/tasks.py"
+REVIEW_PAGE = "app_pages/review.py"
 ADD_ERRORS = "responsibilities_add_errors"
 MATRIX_ERRORS = "responsibilities_matrix_errors"
 MATRIX_SEEN = "responsibilities_matrix_seen"

@@ -14,8 +14,8 @@ from socialplan.series import SOURCE_LABELS, SOURCE_UNITS
 from socialplan.ui.context import current_actor, db_session, require_plan_context
 from socialplan.ui.feedback import attempt, field_error, flash, show_flash
 
-OBJECTIVES_PAGE = "pages/objectives.py"
-TASKS_PAGE = "pages/tasks.py"
+OBJECTIVES_PAGE = "app_pages/objectives.py"
+TASKS_PAGE = "app_pages/tasks.py"
 SOURCES = list(MetricSource)
 DIRECTIONS = list(Direction)
 NEW_FIELDS = (

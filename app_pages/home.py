@@ -13,6 +13,27 @@ ERRORS = "home_errors"
 st.session_state.setdefault(ERRORS, {})
 
 
+def start_my_plan() -> None:
+    """Create the business and its first plan from the form (runs before the page redraws)."""
+    state = st.session_state
+    with db_session() as session:
+        created = attempt(
+            lambda: workspaces.start_plan(
+                session=session,
+                actor=current_actor(),
+                business_name=state["home_business"],
+                plan_name=state["home_plan_name"],
+                period_start=state["home_period_start"],
+                period_end=state["home_period_end"],
+            ),
+            ERRORS,
+        )
+    if created:
+        state["workspace_id"] = created[0].id
+        state["plan_id"] = created[1].id
+        flash(f"Your plan “{created[1].name}” is ready. Step 1: write your objectives.")
+
+
 def render_welcome() -> None:
     st.title("Welcome to Social Plan")
     st.write(
@@ -23,32 +44,15 @@ def render_welcome() -> None:
     with start_column, st.form("home_start"):
         st.subheader("Start my plan")
         errors = st.session_state[ERRORS]
-        business = st.text_input("Business name", key="home_business", placeholder="Rosa's Bakery")
+        st.text_input("Business name", key="home_business", placeholder="Rosa's Bakery")
         field_error(errors, "business_name", "Business name")
-        plan_name = st.text_input("Plan name", key="home_plan_name", placeholder="2027 first half")
+        st.text_input("Plan name", key="home_plan_name", placeholder="2027 first half")
         field_error(errors, "plan_name", "Plan name")
         today = date.today()
-        start = st.date_input("Period start", value=today, key="home_period_start")
-        end = st.date_input("Period end", value=today + timedelta(days=182), key="home_period_end")
+        st.date_input("Period start", value=today, key="home_period_start")
+        st.date_input("Period end", value=today + timedelta(days=182), key="home_period_end")
         field_error(errors, "period_end", "Period end")
-        if st.form_submit_button("Start my plan", type="primary"):
-            with db_session() as session:
-                created = attempt(
-                    lambda: workspaces.start_plan(
-                        session=session,
-                        actor=current_actor(),
-                        business_name=business,
-                        plan_name=plan_name,
-                        period_start=start,
-                        period_end=end,
-                    ),
-                    ERRORS,
-                )
-            if created:
-                st.session_state["workspace_id"] = created[0].id
-                st.session_state["plan_id"] = created[1].id
-                flash(f"Your plan “{created[1].name}” is ready. Step 1: write your objectives.")
-                st.rerun()
+        st.form_submit_button("Start my plan", type="primary", on_click=start_my_plan)
     with demo_column:
         st.subheader("Explore the demo")
         st.write(
@@ -93,7 +97,9 @@ def render_plan_overview() -> None:
         )
     else:
         st.success("Your plan is complete. Check the dashboard and keep your review date.")
-        st.page_link("pages/dashboard.py", label="Open the dashboard", icon=":material/monitoring:")
+        st.page_link(
+            "app_pages/dashboard.py", label="Open the dashboard", icon=":material/monitoring:"
+        )
     if plan.next_review_on:
         st.caption(f"Next review: {review_due_text(plan.next_review_on, date.today())}")
 

@@ -24,7 +24,7 @@ from socialplan.ui.feedback import attempt, field_error, flash, show_flash
 
 T = TypeVar("T")
 
-METRICS_PAGE = "pages/metrics.py"
+METRICS_PAGE = "app_pages/metrics.py"
 STATUS_COLORS = {
     MetricStatus.ON_TRACK: "green",
     MetricStatus.AT_RISK: "orange",

@@ -10,7 +10,7 @@ from socialplan.objectives import CATEGORY_LABELS, PRIORITY_LABELS
 from socialplan.ui.context import current_actor, db_session, require_plan_context
 from socialplan.ui.feedback import attempt, field_error, flash, show_flash
 
-METRICS_PAGE = "pages/metrics.py"
+METRICS_PAGE = "app_pages/metrics.py"
 ADD_ERRORS = "objectives_add_errors"
 ADD_FIELDS = ("objectives_title", "objectives_why", "objectives_category", "objectives_priority")
 CATEGORIES = list(ObjectiveCategory)
