@@ -11,8 +11,8 @@ from socialplan.metrics import DIRECTION_LABELS, format_number, is_account_sourc
 from socialplan.models import Direction, Metric, MetricSource, Objective, ObjectiveCategory, Plan
 from socialplan.objectives import CATEGORY_LABELS
 from socialplan.series import SOURCE_LABELS, SOURCE_UNITS
-from socialplan.ui.context import current_actor, db_session, require_plan_context
-from socialplan.ui.feedback import attempt, field_error, flash, show_flash
+from socialplan.ui.context import db_session, require_plan_context
+from socialplan.ui.feedback import attempt, field_error, flash, run_save, show_flash
 
 OBJECTIVES_PAGE = "app_pages/objectives.py"
 TASKS_PAGE = "app_pages/tasks.py"
@@ -82,15 +82,6 @@ def show_errors(errors: dict[str, str] | None, fields: list[str], labels: dict[s
     """Show the messages of several fields, one under the other."""
     for field in fields:
         field_error(errors, field, labels[field])
-
-
-def run_save(action: Callable[..., object], errors_key: str, done: str) -> bool:
-    """Run a service with a fresh session; flash `done` and report success."""
-    with db_session() as session:
-        result = attempt(lambda: action(session=session, actor=current_actor()), errors_key)
-    if result is not None:
-        flash(done)
-    return result is not None
 
 
 # ---------------------------------------------------------------- callbacks

@@ -1,14 +1,12 @@
 """Objectives, step 1 of the plan: what the business wants from social media, and why."""
 
-from collections.abc import Callable
-
 import streamlit as st
 
 from socialplan import objectives
 from socialplan.models import Objective, ObjectiveCategory, Priority
 from socialplan.objectives import CATEGORY_LABELS, PRIORITY_LABELS
-from socialplan.ui.context import current_actor, db_session, require_plan_context
-from socialplan.ui.feedback import attempt, field_error, flash, show_flash
+from socialplan.ui.context import db_session, require_plan_context
+from socialplan.ui.feedback import field_error, run_save, show_flash
 
 METRICS_PAGE = "app_pages/metrics.py"
 ADD_ERRORS = "objectives_add_errors"
@@ -35,15 +33,6 @@ def version_read(objective: Objective) -> int:
 def forget_version(objective_id: int) -> None:
     """After the user's own change, show (and carry) the stored version again."""
     st.session_state.pop(edit_key(objective_id, "version"), None)
-
-
-def run_save(action: Callable[..., object], errors_key: str, done: str) -> bool:
-    """Run a service with a fresh session; flash `done` and report success."""
-    with db_session() as session:
-        result = attempt(lambda: action(session=session, actor=current_actor()), errors_key)
-    if result is not None:
-        flash(done)
-    return result is not None
 
 
 # Saves run in the buttons' callbacks, before the page is drawn, so a refused save shows

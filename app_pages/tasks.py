@@ -10,7 +10,14 @@ from socialplan import people, tasks
 from socialplan.access import Actor
 from socialplan.models import TITLE_MAX, Cadence, Objective, Person, Plan, Task, TaskStatus
 from socialplan.ui.context import db_session, require_plan_context
-from socialplan.ui.feedback import attempt, field_error, flash, show_flash
+from socialplan.ui.feedback import (
+    attempt,
+    field_error,
+    flash,
+    redraw_if_refused,
+    show_flash,
+    show_refusal,
+)
 
 OBJECTIVES_PAGE = "app_pages/objectives.py"
 RESPONSIBILITIES_PAGE = "app_pages/responsibilities.py"
@@ -18,18 +25,6 @@ ADD_ERRORS = "tasks_add_errors"
 CADENCES = list(Cadence)
 STATUSES = list(TaskStatus)
 st.session_state.setdefault(ADD_ERRORS, {})
-
-
-def show_refusal(errors: dict[str, str]) -> None:
-    """Say that the last save was refused; each field's message sits under its widget."""
-    if errors:
-        st.error("Nothing was saved — please fix the fields marked below.", icon="⚠️")
-
-
-def redraw_if_refused(errors_key: str) -> None:
-    """Run the page again after refused input, so each message is drawn under its field."""
-    if st.session_state[errors_key]:
-        st.rerun()
 
 
 def read_version(task: Task) -> int:

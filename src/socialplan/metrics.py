@@ -34,7 +34,13 @@ from socialplan.models import (
 )
 from socialplan.scorecard import active_metrics
 from socialplan.series import SOURCE_LABELS, SOURCE_UNITS, latest_actual, metric_series
-from socialplan.services import changed_fields, stage_revision, stage_versioned_update, validate
+from socialplan.services import (
+    changed_fields,
+    stage_field_revisions,
+    stage_revision,
+    stage_versioned_update,
+    validate,
+)
 
 ENTITY = "metric"
 WHAT = "This metric"
@@ -375,20 +381,16 @@ def stage_metric_update(
     if problems:
         raise InvalidInput(problems)
     stage_versioned_update(session, metric, changes, data.version, what=WHAT)
-    for field, (old, new) in diff.items():
-        stage_revision(
-            session,
-            actor=actor,
-            plan_id=plan.id,  # type: ignore[arg-type]
-            entity=ENTITY,
-            entity_id=metric.id,
-            action="update",
-            field=field,
-            old_value=old,
-            new_value=new,
-            reason=reason,
-            review_id=review_id,
-        )
+    stage_field_revisions(
+        session,
+        actor=actor,
+        plan_id=plan.id,
+        entity=ENTITY,
+        entity_id=metric.id,  # type: ignore[arg-type]
+        diff=diff,
+        reason=reason,
+        review_id=review_id,
+    )
     return metric
 
 

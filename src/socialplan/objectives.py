@@ -17,7 +17,13 @@ from socialplan.models import (
     Role,
     utcnow,
 )
-from socialplan.services import changed_fields, stage_revision, stage_versioned_update, validate
+from socialplan.services import (
+    changed_fields,
+    stage_field_revisions,
+    stage_revision,
+    stage_versioned_update,
+    validate,
+)
 
 ENTITY = "objective"
 WHAT = "This objective"
@@ -116,18 +122,14 @@ def update_objective(
         changes["why"] = changes["why"].strip()
     diff = changed_fields(objective, changes)
     stage_versioned_update(session, objective, changes, data.version, what=WHAT)
-    for field, (old, new) in diff.items():
-        stage_revision(
-            session,
-            actor=actor,
-            plan_id=plan.id,  # type: ignore[arg-type]
-            entity=ENTITY,
-            entity_id=objective.id,
-            action="update",
-            field=field,
-            old_value=old,
-            new_value=new,
-        )
+    stage_field_revisions(
+        session,
+        actor=actor,
+        plan_id=plan.id,
+        entity=ENTITY,
+        entity_id=objective.id,
+        diff=diff,  # type: ignore[arg-type]
+    )
     session.commit()
     session.refresh(objective)
     return objective

@@ -9,7 +9,12 @@ from sqlmodel import Session, col, select
 from socialplan.access import Actor, require_plan, require_workspace
 from socialplan.errors import InvalidInput
 from socialplan.models import Plan, PlanCreate, PlanStatus, PlanUpdate, Revision, Role
-from socialplan.services import changed_fields, stage_revision, stage_versioned_update, validate
+from socialplan.services import (
+    changed_fields,
+    stage_field_revisions,
+    stage_versioned_update,
+    validate,
+)
 
 STATUS_ORDER = {PlanStatus.ACTIVE: 0, PlanStatus.DRAFT: 1, PlanStatus.CLOSED: 2}
 
@@ -71,20 +76,16 @@ def stage_plan_update(
     )
     diff = changed_fields(plan, changes)
     stage_versioned_update(session, plan, changes, data.version, what="This plan")
-    for field, (old, new) in diff.items():
-        stage_revision(
-            session,
-            actor=actor,
-            plan_id=plan.id,
-            entity="plan",
-            entity_id=plan.id,  # type: ignore[arg-type]
-            action="update",
-            field=field,
-            old_value=old,
-            new_value=new,
-            reason=reason,
-            review_id=review_id,
-        )
+    stage_field_revisions(
+        session,
+        actor=actor,
+        plan_id=plan.id,
+        entity="plan",
+        entity_id=plan.id,  # type: ignore[arg-type]
+        diff=diff,
+        reason=reason,
+        review_id=review_id,
+    )
     return plan
 
 

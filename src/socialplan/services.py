@@ -95,6 +95,34 @@ def stage_revision(
     return revision
 
 
+def stage_field_revisions(
+    session: Session,
+    *,
+    actor: Actor,
+    plan_id: int,
+    entity: str,
+    entity_id: int | None,
+    diff: dict[str, tuple[Any, Any]],
+    reason: str = "",
+    review_id: int | None = None,
+) -> None:
+    """One "update" revision per changed field of `diff` (from `changed_fields`); no commit."""
+    for field, (old, new) in diff.items():
+        stage_revision(
+            session,
+            actor=actor,
+            plan_id=plan_id,
+            entity=entity,
+            entity_id=entity_id,
+            action="update",
+            field=field,
+            old_value=old,
+            new_value=new,
+            reason=reason,
+            review_id=review_id,
+        )
+
+
 def _as_text(value: Any) -> str:
     if value is None:
         return ""

@@ -28,7 +28,13 @@ from socialplan.models import (
     TaskUpdate,
 )
 from socialplan.people import format_minutes
-from socialplan.services import changed_fields, stage_revision, stage_versioned_update, validate
+from socialplan.services import (
+    changed_fields,
+    stage_field_revisions,
+    stage_revision,
+    stage_versioned_update,
+    validate,
+)
 
 CLOSED_STATUSES = frozenset({TaskStatus.DONE, TaskStatus.DROPPED})
 WEEKS_PER_YEAR = 52
@@ -208,23 +214,21 @@ def stage_task_update(
     diff = changed_fields(task, changes)
     old_owner = task.owner_person_id
     stage_versioned_update(session, task, changes, data.version, what=f"The task “{task.title}”")
-    for field, (old, new) in diff.items():
-        if field == "owner_person_id":
-            # Names, not ids, so the plan's history reads well after people come and go.
-            old, new = _person_name(session, old), _person_name(session, new)
-        stage_revision(
-            session,
-            actor=actor,
-            plan_id=plan.id,  # type: ignore[arg-type]
-            entity="task",
-            entity_id=task.id,
-            action="update",
-            field=field,
-            old_value=old,
-            new_value=new,
-            reason=reason,
-            review_id=review_id,
-        )
+    recorded = dict(diff)
+    if "owner_person_id" in diff:
+        # Names, not ids, so the plan's history reads well after people come and go.
+        old, new = diff["owner_person_id"]
+        recorded["owner_person_id"] = (_person_name(session, old), _person_name(session, new))
+    stage_field_revisions(
+        session,
+        actor=actor,
+        plan_id=plan.id,
+        entity="task",
+        entity_id=task.id,  # type: ignore[arg-type]
+        diff=recorded,
+        reason=reason,
+        review_id=review_id,
+    )
     if "owner_person_id" in diff:
         _stage_owner_role(session, task, old_owner, task.owner_person_id)
     return task

@@ -8,6 +8,7 @@ from typing import TypeVar
 import streamlit as st
 
 from socialplan.errors import InvalidInput, SocialPlanError
+from socialplan.ui.context import current_actor, db_session
 
 T = TypeVar("T")
 FLASH_KEY = "flash_message"
@@ -45,3 +46,24 @@ def show_flash() -> None:
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
         st.success(message, icon="✅")
+
+
+def run_save(action: Callable[..., object], errors_key: str, done: str) -> bool:
+    """Run `action(session=…, actor=…)` in a fresh session; flash `done` when it saved."""
+    with db_session() as session:
+        result = attempt(lambda: action(session=session, actor=current_actor()), errors_key)
+    if result is not None:
+        flash(done)
+    return result is not None
+
+
+def show_refusal(errors: dict[str, str]) -> None:
+    """Say that the last save was refused; each field's message sits under its widget."""
+    if errors:
+        st.error("Nothing was saved — please fix the fields marked below.", icon="⚠️")
+
+
+def redraw_if_refused(errors_key: str) -> None:
+    """Run the page again after refused input, so each message is drawn under its field."""
+    if st.session_state[errors_key]:
+        st.rerun()
