@@ -93,3 +93,25 @@ def test_sqlite_file_and_its_folder_are_created_on_first_start(tmp_path):
     upgrade_database(engine)
     assert path.exists()
     engine.dispose()
+
+
+def test_snapshot_counts_survive_the_upgrade_to_64_bit_and_then_hold_billions(empty_engine):
+    upgrade_database(empty_engine, "0001")
+    with empty_engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO workspace (name, slug, version, created_at) "
+            "VALUES ('Bakery', 'bakery', 1, '2027-01-01 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO account (workspace_id, network, handle, display_name, kind, version, "
+            "created_at) VALUES (1, 'x', 'rosa', '', 'own', 1, '2027-01-01 00:00:00')"
+        )
+        connection.exec_driver_sql(
+            "INSERT INTO snapshot (account_id, day, followers, impressions, source, updated_at) "
+            "VALUES (1, '2027-01-01', 1200, 2000000000, 'import', '2027-01-01 00:00:00')"
+        )
+    upgrade_database(empty_engine)
+    with empty_engine.begin() as connection:
+        connection.exec_driver_sql("UPDATE snapshot SET impressions = impressions * 3")
+        row = connection.exec_driver_sql("SELECT followers, impressions FROM snapshot").one()
+    assert tuple(row) == (1200, 6_000_000_000)

@@ -556,23 +556,24 @@ class Snapshot(SQLModel, table=True):
 
     `followers`, `following` and `posts_total` are totals as of that day; `posts` and the
     reaction counts are what happened on that day. A count the source does not give is NULL,
-    never 0, so that a missing number is never read as a bad one.
+    never 0, so that a missing number is never read as a bad one. Counts are 64-bit: a
+    large account's impressions pass 2^31 in a few days.
     """
 
     __table_args__ = (sa.UniqueConstraint("account_id", "day"),)
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", nullable=False)
     day: date
-    followers: int | None = Field(default=None, ge=0)
-    following: int | None = Field(default=None, ge=0)
-    posts_total: int | None = Field(default=None, ge=0)
-    posts: int | None = Field(default=None, ge=0)
-    likes: int | None = Field(default=None, ge=0)
-    reposts: int | None = Field(default=None, ge=0)
-    replies: int | None = Field(default=None, ge=0)
-    quotes: int | None = Field(default=None, ge=0)
-    bookmarks: int | None = Field(default=None, ge=0)
-    impressions: int | None = Field(default=None, ge=0)
+    followers: int | None = Field(default=None, ge=0, sa_type=sa.BigInteger)
+    following: int | None = Field(default=None, ge=0, sa_type=sa.BigInteger)
+    posts_total: int | None = Field(default=None, ge=0, sa_type=sa.BigInteger)
+    posts: int | None = Field(default=None, ge=0, sa_type=sa.BigInteger)
+    likes: int | None = Field(default=None, ge=0, sa_type=sa.BigInteger)
+    reposts: int | None = Field(default=None, ge=0, sa_type=sa.BigInteger)
+    replies: int | None = Field(default=None, ge=0, sa_type=sa.BigInteger)
+    quotes: int | None = Field(default=None, ge=0, sa_type=sa.BigInteger)
+    bookmarks: int | None = Field(default=None, ge=0, sa_type=sa.BigInteger)
+    impressions: int | None = Field(default=None, ge=0, sa_type=sa.BigInteger)
     source: DataSource = Field(default=DataSource.MANUAL, **_enum_column())
     updated_at: datetime = Field(**_created())
 
