@@ -16,8 +16,10 @@ navigation = st.navigation(
             ),
             st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:"),
         ],
+        "Data": [st.Page("app_pages/accounts.py", title="Accounts", icon=":material/group_add:")],
         "Results": [
-            st.Page("app_pages/dashboard.py", title="Dashboard", icon=":material/monitoring:")
+            st.Page("app_pages/dashboard.py", title="Dashboard", icon=":material/monitoring:"),
+            st.Page("app_pages/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:"),
         ],
     }
 )

@@ -7,16 +7,26 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+import responses
 from sqlmodel import Session, select
 
 from socialplan import cli
+from socialplan.access import Actor
+from socialplan.accounts import add_account
+from socialplan.connectors import http as connector_http
 from socialplan.db import current_revision, head_revision, make_engine
-from socialplan.models import Workspace
+from socialplan.models import InfluenceScore, Snapshot, Workspace
+from tests.connectors import payloads
+from tests.factories import create_workspace_with_plan
 
 TODAY = "2027-03-15"
+# The demo's Main Street neighbours are workspaces of their own (see demo.PEER_SLUG_PREFIX).
+DEMO_PEER_SLUGS = [f"demo-peer-{n:02d}" for n in range(1, 41)]
 
 
 @pytest.fixture
@@ -67,8 +77,8 @@ def test_demo_creates_the_bakery_and_says_what_it_made(database, capsys):
     assert cli.main(["demo", "--today", TODAY]) == 0
     out = capsys.readouterr().out
     assert "Created the demo workspace “demo”: Crumb & Co. Bakery." in out
-    assert "4 people, 1 plan, 3 objectives, 7 metrics, 9 tasks, 2 reviews" in out
-    assert workspace_slugs(database) == ["demo"]
+    assert "4 people, 1 plan, 3 objectives, 8 metrics, 9 tasks, 2 reviews" in out
+    assert workspace_slugs(database) == ["demo", *DEMO_PEER_SLUGS]
 
 
 def test_demo_run_twice_says_it_exists_and_adds_nothing(database, capsys):
@@ -76,7 +86,7 @@ def test_demo_run_twice_says_it_exists_and_adds_nothing(database, capsys):
     capsys.readouterr()
     assert cli.main(["demo"]) == 0
     assert "already exists; nothing was changed" in capsys.readouterr().out
-    assert workspace_slugs(database) == ["demo"]
+    assert workspace_slugs(database) == ["demo", *DEMO_PEER_SLUGS]
 
 
 def test_report_prints_the_plan_as_markdown(database, capsys):
@@ -94,8 +104,8 @@ def test_report_as_json_has_every_metric_and_the_status_counts(database, capsys)
     assert cli.main(["report", "--workspace", "demo", "--format", "json", "--today", TODAY]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["today"] == TODAY
-    assert len(report["metrics"]) == 7
-    assert report["status_counts"] == {"on_track": 3, "at_risk": 3, "off_track": 1, "no_data": 0}
+    assert len(report["metrics"]) == 8
+    assert report["status_counts"] == {"on_track": 4, "at_risk": 3, "off_track": 1, "no_data": 0}
 
 
 def test_report_on_an_unknown_workspace_fails_with_one_line(database, capsys):
@@ -108,7 +118,7 @@ def test_export_then_restore_into_another_database_gives_the_same_file(
 ):
     cli.main(["demo", "--today", TODAY])
     assert cli.main(["export", "--workspace", "demo", "-o", "first.json"]) == 0
-    assert "2,192 snapshots" in capsys.readouterr().out
+    assert "3,836 snapshots" in capsys.readouterr().out
     other = fresh_database(sqlite_template, tmp_path / "other.db")
     use_database(monkeypatch, other)
     assert cli.main(["restore", "first.json"]) == 0
@@ -195,3 +205,175 @@ def test_the_installed_script_runs_and_reports_an_error_without_a_traceback(sqli
     assert result.returncode == 1
     assert result.stderr == "socialplan: error: No workspace “nope” here.\n"
     assert result.stdout == ""
+
+
+# ---------------------------------------------------------------- sync and import
+
+IMPORT_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "imports"
+
+
+def bakery_with_accounts(url: str, *accounts: tuple[str, str]) -> str:
+    """A workspace following `accounts` ((network, handle) pairs); its slug."""
+    engine = make_engine(url)
+    try:
+        with Session(engine, expire_on_commit=False) as session:
+            workspace, _ = create_workspace_with_plan(session)
+            for network, handle in accounts:
+                add_account(
+                    session=session,
+                    actor=Actor.local(),
+                    workspace_id=workspace.id,
+                    network=network,
+                    text=handle,
+                )
+            return workspace.slug
+    finally:
+        engine.dispose()
+
+
+def stored(url: str, table: type) -> list:
+    engine = make_engine(url)
+    try:
+        with Session(engine) as session:
+            return list(session.exec(select(table)))
+    finally:
+        engine.dispose()
+
+
+@pytest.fixture
+def api(monkeypatch: pytest.MonkeyPatch) -> Iterator[responses.RequestsMock]:
+    """Replayed network answers (nothing reaches the internet); retry waits are skipped."""
+    monkeypatch.delenv("SOCIALPLAN_X_BEARER_TOKEN", raising=False)
+    monkeypatch.setattr(connector_http.time, "sleep", lambda seconds: None)
+    with responses.RequestsMock(assert_all_requests_are_fired=True) as mock:
+        yield mock
+
+
+def test_sync_prints_one_line_per_account_and_stores_the_numbers(database, api, capsys):
+    slug = bakery_with_accounts(
+        database, ("bluesky", "rosasbakery.bsky.social"), ("mastodon", "@nobody@mastodon.social")
+    )
+    api.get(payloads.BLUESKY_PROFILE_URL, json=payloads.bluesky_profile(followers=1234))
+    api.get(
+        payloads.BLUESKY_FEED_URL,
+        json=payloads.bluesky_feed([payloads.bluesky_item("3lk1", datetime.now(UTC))]),
+    )
+    api.get(
+        "https://mastodon.social/api/v1/accounts/lookup",
+        status=404,
+        json=payloads.MASTODON_NOT_FOUND,
+    )
+    assert cli.main(["sync"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"Rosa's Bakery ({slug}):",
+        "  @rosasbakery.bsky.social on Bluesky: ok — 1,234 followers (first sync).",
+        "  @nobody@mastodon.social on Mastodon: failed — Mastodon has no account "
+        "@nobody@mastodon.social — check the handle.",
+        "1 account synced, 1 failed.",
+    ]
+    # The day of the sync's totals is the newest row (read, not recomputed: UTC midnight).
+    newest = max(stored(database, Snapshot), key=lambda row: row.day)
+    assert newest.followers == 1234
+    assert stored(database, InfluenceScore)  # the scores were recomputed
+
+
+def test_sync_exits_non_zero_when_every_account_failed(database, api, capsys):
+    bakery_with_accounts(database, ("x", "rosasbakery"))
+    assert cli.main(["sync"]) == 1
+    out = capsys.readouterr().out
+    assert "@rosasbakery on X: failed — No X bearer token is set" in out
+    assert out.rstrip().endswith("0 accounts synced, 1 failed.")
+
+
+def test_sync_of_an_unknown_workspace_fails_with_one_line(database, capsys):
+    assert cli.main(["sync", "--workspace", "nope"]) == 1
+    assert_one_error_line(capsys, containing="No workspace “nope”")
+
+
+def test_sync_without_workspaces_says_so(database, capsys):
+    assert cli.main(["sync"]) == 0
+    assert capsys.readouterr().out == "There is no workspace to sync yet.\n"
+
+
+def import_args(slug: str, name: str, *more: str) -> list[str]:
+    return ["import", str(IMPORT_FIXTURES / name), "--workspace", slug, *more]
+
+
+def test_import_prints_the_preview_then_what_was_stored(database, capsys):
+    slug = bakery_with_accounts(database, ("x", "rosasbakery"), ("instagram", "rosasbakery"))
+    args = import_args(
+        slug,
+        "account_overview_analytics.csv",
+        "--account",
+        "@RosasBakery",
+        "--followers-on",
+        "2026-03-31:1480",
+    )
+    assert cli.main(args) == 0
+    out = capsys.readouterr().out
+    assert "X account overview" in out and "Columns: " in out
+    last_line = out.rstrip().splitlines()[-1]
+    assert last_line == "Imported 31 days: 31 added, 0 updated, 0 already up to date."
+    snapshots = {row.day: row for row in stored(database, Snapshot)}
+    assert len(snapshots) == 31 and snapshots[date(2026, 3, 31)].followers == 1480
+    assert stored(database, InfluenceScore)  # the scores were recomputed
+    assert cli.main(args) == 0  # the same file again adds nothing
+    assert "0 added, 0 updated, 31 already up to date" in capsys.readouterr().out
+
+
+def test_import_of_a_broken_file_fails_with_one_line_and_stores_nothing(database, capsys):
+    slug = bakery_with_accounts(database, ("x", "rosasbakery"))
+    assert cli.main(import_args(slug, "bad_broken_row.csv", "--account", "rosasbakery")) == 1
+    assert_one_error_line(capsys, containing="Nothing was imported.")
+    assert stored(database, Snapshot) == []
+
+
+def test_import_without_an_account_names_the_option(database, capsys):
+    slug = bakery_with_accounts(database, ("x", "rosasbakery"))
+    args = import_args(slug, "account_overview_analytics.csv", "--followers-on", "2026-03-31:1480")
+    assert cli.main(args) == 1
+    assert_one_error_line(capsys, containing="Account is needed for this file's account numbers")
+
+
+def test_import_into_an_account_not_followed_fails_with_one_line(database, capsys):
+    slug = bakery_with_accounts(database, ("bluesky", "rosasbakery.bsky.social"))
+    args = import_args(
+        slug,
+        "account_overview_analytics.csv",
+        "--account",
+        "rosasbakery",
+        "--followers-on",
+        "2026-03-31:1480",
+    )
+    assert cli.main(args) == 1
+    assert_one_error_line(
+        capsys, containing="Account “rosasbakery” is not followed by this workspace on X."
+    )
+
+
+def test_a_follower_anchor_on_a_day_outside_the_file_names_the_option(database, capsys):
+    slug = bakery_with_accounts(database, ("x", "rosasbakery"))
+    args = import_args(
+        slug,
+        "account_overview_analytics.csv",
+        "--account",
+        "rosasbakery",
+        "--followers-on",
+        "2025-01-01:100",
+    )
+    assert cli.main(args) == 1
+    assert_one_error_line(capsys, containing="--followers-on must be on a day the file covers")
+
+
+def test_a_malformed_follower_anchor_is_a_usage_error(database, capsys):
+    with pytest.raises(SystemExit) as stop:
+        cli.main(["import", "x.csv", "--workspace", "w", "--followers-on", "1480"])
+    assert stop.value.code == 2
+    assert "is not DATE:COUNT like 2026-03-31:1480" in capsys.readouterr().err
+
+
+def test_import_of_a_missing_file_fails_with_one_line(database, capsys):
+    slug = bakery_with_accounts(database)
+    assert cli.main(["import", "nowhere.csv", "--workspace", slug]) == 1
+    assert_one_error_line(capsys, containing="nowhere.csv")

@@ -349,7 +349,7 @@ def test_x_without_a_token_fails_every_x_account_clearly(
     add_account(session, workspace, "rivalbakes", network=Network.X, kind=AccountKind.COMPETITOR)
     outcomes = sync_workspace(session=session, actor=actor, workspace_id=workspace.id, today=TODAY)
     assert [o.message for o in outcomes] == [
-        "No X bearer token is set — add one in Settings (X charges for each read)."
+        "No X bearer token is set — add one on the Accounts page (X charges for each read)."
     ] * 2
 
 

@@ -1,4 +1,5 @@
-"""The `socialplan` command line: database upgrades, the demo, reports, export and restore.
+"""The `socialplan` command line: database upgrades, the demo, reports, export and restore,
+syncing accounts and importing analytics exports.
 
 Each subcommand is a `Command` in `COMMANDS`: a name, the options it takes and the function
 that runs it with an open session. Adding one (`import`, `sync`, `scores`) means writing
@@ -11,9 +12,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from alembic.util import CommandError
@@ -21,11 +23,21 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
 from sqlmodel import Session
 
-from socialplan import backup, demo, reports
+from socialplan import (
+    accounts,
+    backup,
+    demo,
+    imports,
+    leaderboards,
+    reports,
+    scores,
+    workspaces,
+)
 from socialplan.access import Actor
 from socialplan.config import load_settings
 from socialplan.db import current_revision, make_engine, session_scope, upgrade_database
-from socialplan.errors import SocialPlanError
+from socialplan.errors import InvalidInput, SocialPlanError
+from socialplan.sync import SyncProgress, describe_outcome
 
 PROGRAM = "socialplan"
 EXIT_OK = 0
@@ -169,12 +181,255 @@ def run_restore(args: argparse.Namespace, context: Context) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- sync
+
+
+def configure_sync(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--workspace",
+        default=None,
+        metavar="SLUG",
+        help="sync only this workspace (default: every workspace)",
+    )
+
+
+def run_sync(args: argparse.Namespace, context: Context) -> int:
+    if args.workspace:
+        targets = [
+            workspaces.get_workspace_by_slug(
+                session=context.session, actor=context.actor, slug=args.workspace
+            )
+        ]
+    else:
+        targets = workspaces.list_workspaces(session=context.session, actor=context.actor)
+    if not targets:
+        context.say("There is no workspace to sync yet.")
+        return EXIT_OK
+
+    def print_outcome(progress: SyncProgress) -> None:
+        # Printed as each account finishes, so a cron log shows how far a slow sync got.
+        if progress.outcome is not None:
+            context.say(f"  {describe_outcome(progress.outcome)}")
+
+    today = datetime.now(UTC).date()
+    outcomes = []
+    for workspace in targets:
+        context.say(f"{workspace.name} ({workspace.slug}):")
+        synced = accounts.sync_accounts(
+            session=context.session,
+            actor=context.actor,
+            workspace_id=workspace.id,  # type: ignore[arg-type]
+            today=today,
+            on_progress=print_outcome,
+        )
+        if not synced:
+            context.say("  no accounts to sync.")
+        outcomes.extend(synced)
+    context.say(accounts.sync_summary(outcomes))
+    failed = [outcome for outcome in outcomes if not outcome.ok and not outcome.skipped]
+    every_account_failed = bool(failed) and not any(outcome.ok for outcome in outcomes)
+    return EXIT_ERROR if every_account_failed else EXIT_OK
+
+
+# ---------------------------------------------------------------- import
+
+
+IMPORT_OPTION_LABELS = {
+    "account": "Account",
+    "followers_anchor": "--followers-on",
+    "format": "--format",
+}
+
+
+def configure_import(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, metavar="FILE", help="the exported CSV file")
+    parser.add_argument("--workspace", required=True, metavar="SLUG", help="the workspace's slug")
+    parser.add_argument(
+        "--account",
+        default=None,
+        metavar="HANDLE",
+        help="the followed account the numbers are for (a handle or profile address); "
+        "needed unless the file only has business metrics",
+    )
+    parser.add_argument(
+        "--format",
+        choices=tuple(accounts.import_format_labels()),
+        default=imports.formats.AUTO,
+        help="the export's format (default: detected from the header)",
+    )
+    parser.add_argument(
+        "--followers-on",
+        type=parse_followers_anchor,
+        default=None,
+        metavar="DATE:COUNT",
+        help="the follower count at the end of one day, e.g. 2026-03-31:1480, to rebuild "
+        "daily totals from an export that only counts new follows and unfollows",
+    )
+
+
+def run_import(args: argparse.Namespace, context: Context) -> int:
+    workspace = workspaces.get_workspace_by_slug(
+        session=context.session, actor=context.actor, slug=args.workspace
+    )
+    try:
+        parsed = imports.read_import(
+            read_import_file(args.file),
+            filename=args.file.name,
+            format=args.format,
+            followers_anchor=args.followers_on,
+        )
+        shown = imports.preview(parsed)
+        context.say(shown.summary())
+        context.say(accounts.preview_facts(shown))
+        if shown.columns_mapped:
+            columns = ", ".join(f"{c.header} → {c.becomes}" for c in shown.columns_mapped)
+            context.say(f"Columns: {columns}.")
+        if shown.columns_ignored:
+            context.say(f"Not imported: {', '.join(shown.columns_ignored)}.")
+        for note in shown.notes:
+            context.say(f"Note: {note}")
+        account_id = None
+        if parsed.days:
+            if not args.account:
+                raise InvalidInput(
+                    {"account": "is needed for this file's account numbers: add --account HANDLE."}
+                )
+            account_id = accounts.find_account(
+                session=context.session,
+                actor=context.actor,
+                workspace_id=workspace.id,  # type: ignore[arg-type]
+                text=args.account,
+                networks=parsed.networks,
+            ).id
+        result = accounts.store_account_import(
+            session=context.session,
+            actor=context.actor,
+            workspace_id=workspace.id,  # type: ignore[arg-type]
+            account_id=account_id,
+            parsed=parsed,
+        )
+    except InvalidInput as error:
+        raise SocialPlanError(import_error_line(error)) from None
+    context.say(result.message())
+    return EXIT_OK
+
+
+def read_import_file(path: Path) -> bytes:
+    """The file's bytes; a file over the import limit is refused before it is read."""
+    size = path.stat().st_size
+    if size > imports.MAX_BYTES:
+        raise SocialPlanError(
+            f"The file is {size / 1024 / 1024:.1f} MB; files over "
+            f"{imports.MAX_BYTES // 1024 // 1024} MB are refused. Export a shorter date range."
+        )
+    return path.read_bytes()
+
+
+def import_error_line(error: InvalidInput) -> str:
+    """An import's refusal in one line, naming the option at fault."""
+    parts = []
+    for field, message in error.errors.items():
+        if field == "file":
+            parts.append(message)
+        else:
+            parts.append(f"{IMPORT_OPTION_LABELS.get(field, field)} {message}")
+    return " ".join(parts)
+
+
+def parse_followers_anchor(text: str) -> tuple[date, int]:
+    """A DATE:COUNT option value (2026-03-31:1480) as (day, count), or argparse's usage error."""
+    day, colon, count = text.rpartition(":")
+    try:
+        if not colon:
+            raise ValueError(text)
+        parsed = (date.fromisoformat(day.strip()), int(count.strip().replace(",", "")))
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(
+            f"“{text}” is not DATE:COUNT like 2026-03-31:1480"
+        ) from error
+    if parsed[1] < 0:
+        raise argparse.ArgumentTypeError(f"“{text}”: the follower count must be 0 or more")
+    return parsed
+
+
+# ---------------------------------------------------------------- scores
+
+
+BOARD_RENDERERS = {
+    "table": leaderboards.render_table,
+    "csv": leaderboards.render_csv,
+    "json": leaderboards.render_json,
+}
+
+
+def configure_scores(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "action",
+        nargs="?",
+        choices=("recompute",),
+        help="recompute: compute and store every score again from the snapshots (idempotent)",
+    )
+    parser.add_argument(
+        "--group", metavar="CODE", help="the board of the peer group with this invite code"
+    )
+    parser.add_argument(
+        "--workspace",
+        metavar="SLUG",
+        help="a business: its own accounts against its competitors; with --group, the group "
+        "as this member sees it; with recompute, only this business's scores",
+    )
+    parser.add_argument(
+        "--format", choices=tuple(BOARD_RENDERERS), default="table", help="default: table"
+    )
+
+
+def run_scores(args: argparse.Namespace, context: Context) -> int:
+    if args.action == "recompute":
+        return run_scores_recompute(args, context)
+    if not args.group and not args.workspace:
+        return fail(
+            "say which board: --group CODE (a peer group) or --workspace SLUG (a business "
+            "and its competitors).",
+            EXIT_USAGE,
+        )
+    board = leaderboards.board_for(
+        session=context.session,
+        actor=context.actor,
+        group_code=args.group,
+        workspace_slug=args.workspace,
+    )
+    context.say(BOARD_RENDERERS[args.format](board))
+    return EXIT_OK
+
+
+def run_scores_recompute(args: argparse.Namespace, context: Context) -> int:
+    if args.group:
+        return fail("recompute takes --workspace SLUG or nothing, not --group.", EXIT_USAGE)
+    workspace_id = None
+    if args.workspace:
+        workspace_id = workspaces.get_workspace_by_slug(
+            session=context.session, actor=context.actor, slug=args.workspace
+        ).id
+    started = time.perf_counter()
+    summary = scores.recompute_scores(session=context.session, workspace_id=workspace_id)
+    seconds = time.perf_counter() - started
+    context.say(
+        f"Recomputed {summary.account_scores:,} account scores ({summary.accounts:,} accounts) "
+        f"and {summary.business_scores:,} business scores ({summary.workspaces:,} businesses) "
+        f"in {seconds:.1f} s; {summary.removed:,} stale scores removed."
+    )
+    return EXIT_OK
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("db", "manage the database schema", configure_db, run_db),
     Command("demo", "create the demo bakery workspace", configure_demo, run_demo),
     Command("report", "print the active plan's metrics and status", configure_report, run_report),
     Command("export", "write a workspace to a JSON backup", configure_export, run_export),
     Command("restore", "restore a workspace from a JSON backup", configure_restore, run_restore),
+    Command("sync", "read every followed account's numbers now (cron)", configure_sync, run_sync),
+    Command("import", "import an analytics export into an account", configure_import, run_import),
+    Command("scores", "print a leaderboard or recompute the scores", configure_scores, run_scores),
 )
 
 

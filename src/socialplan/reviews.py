@@ -10,7 +10,6 @@ is wrong, nothing at all is stored.
 from __future__ import annotations
 
 import calendar
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -45,6 +44,8 @@ from socialplan.plans import stage_plan_update
 from socialplan.scorecard import MetricScore, active_metrics, plan_scorecard
 from socialplan.services import validate
 from socialplan.status import AT_RISK_SLACK, ON_TRACK_SLACK, STATUS_LABELS
+from socialplan.text import escape_markdown, literal_markdown
+from socialplan.text import markdown_paragraphs as _markdown_paragraphs
 
 # A review may be scheduled (or held) up to a month after the plan ends: the closing review.
 GRACE_AFTER_END = timedelta(days=31)
@@ -772,30 +773,6 @@ def decision_table(detail: ReviewDetail) -> list[dict[str, str]]:
 
 
 # ---------------------------------------------------------------- Markdown
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\|<>])")
-_LINE_BREAK = re.compile(r"\r\n|\r|\n")
-
-
-def escape_markdown(text: str) -> str:
-    """User text made safe inside a Markdown line or table cell: no pipes, no breaks, no HTML."""
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", text.strip())
-    return _LINE_BREAK.sub("<br>", escaped)
-
-
-def _markdown_paragraphs(text: str) -> str:
-    lines = [_MARKDOWN_SPECIAL.sub(r"\\\1", line) for line in _LINE_BREAK.split(text.strip())]
-    # Two trailing spaces keep each of the writer's line breaks as a break.
-    return "  \n".join(lines)
-
-
-_ASCII_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
-
-
-def literal_markdown(text: str) -> str:
-    """Text that Markdown shows exactly as typed: every punctuation mark escaped, one line."""
-    return _LINE_BREAK.sub(" ", _ASCII_PUNCTUATION.sub(r"\\\1", text))
 
 
 def literal_rows(rows: list[dict[str, str]]) -> list[dict[str, str]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,8 @@ PAGES = [
     "app_pages/responsibilities.py",
     "app_pages/review.py",
     "app_pages/dashboard.py",
+    "app_pages/leaderboard.py",
+    "app_pages/accounts.py",
 ]
 
 
@@ -43,8 +46,16 @@ def open_page(page: str = "app_pages/home.py", *, timeout: float = 30) -> AppTes
     return at
 
 
+ESCAPED_PUNCTUATION = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def shown(markdown: str) -> str:
+    """What a reader sees of Markdown source: backslash escapes removed."""
+    return ESCAPED_PUNCTUATION.sub(r"\1", markdown)
+
+
 def texts(at: AppTest) -> str:
-    """All markdown, captions, infos, warnings, errors and successes on the page, joined."""
+    """All markdown, captions, infos, warnings, errors and successes on the page, as shown."""
     parts = []
     for kind in (
         "markdown",
@@ -57,5 +68,5 @@ def texts(at: AppTest) -> str:
         "subheader",
         "header",
     ):
-        parts.extend(str(element.value) for element in getattr(at, kind))
+        parts.extend(shown(str(element.value)) for element in getattr(at, kind))
     return "\n".join(parts)

@@ -64,4 +64,4 @@ def test_explore_the_demo_loads_a_complete_plan(app_engine):
     assert "Your plan is complete" in page_text
     assert [bar.proto.text for bar in at.get("progress")] == ["5 of 5 steps complete"]
     with Session(app_engine) as session:
-        assert session.exec(select(Workspace.slug)).all() == ["demo"]
+        assert "demo" in session.exec(select(Workspace.slug)).all()

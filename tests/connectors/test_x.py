@@ -90,7 +90,7 @@ def test_401_is_bad_credentials_with_the_settings_hint(api: responses.RequestsMo
     api.get(USER_URL, status=401, json=X_UNAUTHORIZED)
     with pytest.raises(BadCredentials) as caught:
         XConnector(TOKEN).fetch_profile("rosasbakery")
-    assert str(caught.value) == "The X bearer token was refused — check it in Settings."
+    assert str(caught.value) == "The X bearer token was refused — check it on the Accounts page."
     assert TOKEN not in str(caught.value)
 
 

@@ -28,6 +28,8 @@ from tests.imports.conftest import (
 
 MARCH = [date(2026, 3, 1) + timedelta(days=n) for n in range(31)]
 
+FOLLOWER_COUNT_RULE = "must be a whole number of followers from 0 to 9,223,372,036,854,775,807."
+
 
 def day_values(parsed, day):
     """The numbers the parsed file gives for `day`, without the fields it leaves empty."""
@@ -477,8 +479,8 @@ def overview_with_row(row: str) -> bytes:
         ('"Wed, Mar 11, 2026",5,NaN,0,0', "Line 3, column “Likes”: “NaN” is not a number."),
         (
             '"Wed, Mar 11, 2026",99999999999999999999,2,0,0',
-            "Line 3, column “Impressions”: “99999999999999999999” is larger than Social Plan can store "
-            "(9,223,372,036,854,775,807).",
+            "Line 3, column “Impressions”: “99999999999999999999” is larger than Social Plan "
+            "can store (9,223,372,036,854,775,807).",
         ),
         (
             '"Wed, Mar 32, 2026",5,2,0,0',
@@ -562,8 +564,8 @@ def test_sums_beyond_what_can_be_stored_are_refused():
     big = 5_000_000_000_000_000_000
     data = f"Post id,Date,Impressions\n1,2026-03-02,{big}\n2,2026-03-02,{big}\n".encode()
     assert refusal(data) == {
-        "file": "The posts of 02 Mar 2026 add up to 10,000,000,000,000,000,000 impressions, more than Social "
-        "Plan can store (9,223,372,036,854,775,807)."
+        "file": "The posts of 02 Mar 2026 add up to 10,000,000,000,000,000,000 impressions, "
+        "more than Social Plan can store (9,223,372,036,854,775,807)."
     }
 
 
@@ -652,7 +654,7 @@ def test_a_facebook_title_narrows_the_network():
     [
         ((date(2026, 4, 1), 100), "must be on a day the file covers, 01 Mar 2026 to 31 Mar 2026."),
         ((date(2026, 2, 28), 100), "must be on a day the file covers, 01 Mar 2026 to 31 Mar 2026."),
-        ((date(2026, 3, 31), -1), "must be a whole number of followers from 0 to 9,223,372,036,854,775,807."),
+        ((date(2026, 3, 31), -1), FOLLOWER_COUNT_RULE),
         (
             (date(2026, 3, 31), 3),
             "gives fewer than 0 followers on 28 Mar 2026 once the file's daily changes are "
@@ -701,7 +703,7 @@ def test_an_anchor_from_a_widget_may_be_a_datetime_and_a_whole_float():
     [
         (("2026-03-31", 1480), "must be a day and a follower count."),
         ((date(2026, 3, 31),), "must be a day and a follower count."),
-        ((date(2026, 3, 31), 14.5), "must be a whole number of followers from 0 to 9,223,372,036,854,775,807."),
+        ((date(2026, 3, 31), 14.5), FOLLOWER_COUNT_RULE),
     ],
 )
 def test_an_anchor_of_the_wrong_kind_is_refused(anchor, message):

@@ -71,7 +71,9 @@ class BadCredentials(ConnectorError):
     """The network refused our credentials (the X bearer token)."""
 
     def __init__(self, message: str = "") -> None:
-        super().__init__(message or "The X bearer token was refused — check it in Settings.")
+        super().__init__(
+            message or "The X bearer token was refused — check it on the Accounts page."
+        )
 
 
 class AccountNotFound(ConnectorError):

@@ -33,10 +33,12 @@ from socialplan.connectors.http import ConnectorSession, make_session, read_json
 NETWORK = "X"
 MIN_PAGE, MAX_PAGE = 5, 100  # the bounds X puts on max_results of a user's posts
 DEFAULT_RATE_LIMIT_WINDOW = timedelta(minutes=15)  # X's window when it gives no reset time
-NO_TOKEN_MESSAGE = "No X bearer token is set — add one in Settings (X charges for each read)."
+NO_TOKEN_MESSAGE = (
+    "No X bearer token is set — add one on the Accounts page (X charges for each read)."
+)
 FORBIDDEN_MESSAGE = (
     "X refused the bearer token for this read (HTTP 403): its X developer plan may not "
-    "include reading accounts and posts — check it in Settings."
+    "include reading accounts and posts — check it on the Accounts page."
 )
 BEARER_PATTERN = re.compile(r"(Bearer\s+)[^\s'\",}]+")
 

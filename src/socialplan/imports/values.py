@@ -11,8 +11,8 @@ import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
 
-# Snapshot counts are BIGINT columns: the largest count a 64-bit integer holds.
-MAX_COUNT = 9_223_372_036_854_775_807
+from socialplan.limits import MAX_COUNT
+
 # Hand-entered readings accept the same range as `ReadingBase.value`.
 MAX_READING = 1e12
 SHOWN_VALUE_MAX = 40

@@ -8,6 +8,7 @@ from typing import TypeVar
 import streamlit as st
 
 from socialplan.errors import InvalidInput, SocialPlanError
+from socialplan.text import literal_markdown
 from socialplan.ui.context import current_actor, db_session
 
 T = TypeVar("T")
@@ -32,7 +33,8 @@ def attempt(action: Callable[[], T], errors_key: str) -> T | None:
         st.session_state[errors_key] = error.errors
         st.error("Nothing was saved — please fix the fields marked below.", icon="⚠️")
     except SocialPlanError as error:
-        st.error(str(error), icon="⚠️")
+        # Messages quote what users typed (names, titles): shown as text, never as Markdown.
+        st.error(literal_markdown(str(error)), icon="⚠️")
     return None
 
 
@@ -45,7 +47,7 @@ def show_flash() -> None:
     """Show (once) the message left by `flash`."""
     message = st.session_state.pop(FLASH_KEY, None)
     if message:
-        st.success(message, icon="✅")
+        st.success(literal_markdown(message), icon="✅")
 
 
 def run_save(action: Callable[..., object], errors_key: str, done: str) -> bool:
