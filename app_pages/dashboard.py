@@ -16,6 +16,7 @@ from socialplan.dashboard import (
 from socialplan.models import MetricStatus
 from socialplan.status import STATUS_LABELS
 from socialplan.ui.context import db_session, require_plan_context
+from socialplan.ui.score_headline import render_score_headline
 
 METRICS_PAGE = "app_pages/metrics.py"
 REVIEW_PAGE = "app_pages/review.py"
@@ -62,6 +63,7 @@ st.caption(
     "Solid line: your actual numbers. Dashed: the goal line from baseline to target. "
     "Dotted: where the last four weeks' pace leads by the target date."
 )
+render_score_headline(workspace.id, key="dashboard_score")
 if not panels:
     st.info(
         "Your plan has no metrics yet. Add a metric with a baseline and a target to each "

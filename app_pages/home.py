@@ -7,6 +7,7 @@ import streamlit as st
 from socialplan import demo, workspaces
 from socialplan.ui.context import current_actor, db_session, select_plan, select_workspace
 from socialplan.ui.feedback import attempt, field_error, flash, show_flash
+from socialplan.ui.score_headline import render_score_headline
 from socialplan.wizard import next_step, review_due_text, step_progress
 
 ERRORS = "home_errors"
@@ -79,6 +80,8 @@ def render_plan_overview() -> None:
         plan = select_plan(session, actor, workspace) if workspace else None
         steps = step_progress(session=session, actor=actor, plan_id=plan.id) if plan else []
     st.title(workspace.name if workspace else "Social Plan")
+    if workspace is not None:
+        render_score_headline(workspace.id, key="home_score")
     if plan is None:
         st.info("This business has no plan yet.")
         return

@@ -377,3 +377,61 @@ def test_import_of_a_missing_file_fails_with_one_line(database, capsys):
     slug = bakery_with_accounts(database)
     assert cli.main(["import", "nowhere.csv", "--workspace", slug]) == 1
     assert_one_error_line(capsys, containing="nowhere.csv")
+
+
+# ---------------------------------------------------------------- scores
+
+
+def test_scores_recompute_says_what_it_stored_and_how_long_it_took(database, capsys):
+    cli.main(["demo", "--today", TODAY])
+    capsys.readouterr()
+    assert cli.main(["scores", "recompute"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("Recomputed ") and out.count("\n") == 1
+    assert "account scores (67 accounts) and " in out
+    assert "business scores (41 businesses) in " in out
+    # The demo stored its scores already: recomputing finds nothing stale.
+    assert out.endswith(" s; 0 stale scores removed.\n")
+    assert cli.main(["scores", "recompute", "--workspace", "demo"]) == 0
+    assert "(7 accounts)" in capsys.readouterr().out
+
+
+def test_scores_of_a_group_print_its_board_as_its_creator_sees_it(database, capsys):
+    cli.main(["demo", "--today", TODAY])
+    capsys.readouterr()
+    assert cli.main(["scores", "--group", "mainst01"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Main Street"
+    assert lines[1].split() == [
+        "rank", "account", "business", "network", "score", "top", "30d", "on", "track", "you",
+    ]  # fmt: skip
+    bakery_rows = [line for line in lines if "Crumb & Co. Bakery" in line]
+    assert len(bakery_rows) == 2 and all(line.endswith("◀") for line in bakery_rows)
+    assert len(lines) >= 2 + 40
+
+
+def test_scores_print_as_csv_and_json_for_a_member_or_a_workspace(database, capsys):
+    cli.main(["demo", "--today", TODAY])
+    capsys.readouterr()
+    args = ["scores", "--group", "MAINST01", "--workspace", "demo-peer-03", "--format", "json"]
+    assert cli.main(args) == 0
+    board = json.loads(capsys.readouterr().out)
+    assert board["board"] == "group" and board["population"] >= 40
+    assert {row["business"] for row in board["rows"] if row["yours"]} == {"Main Street Hardware"}
+    assert cli.main(["scores", "--workspace", "demo", "--format", "csv"]) == 0
+    csv_lines = capsys.readouterr().out.splitlines()
+    assert csv_lines[0].startswith("rank,account,name,business,network,score")
+    assert len(csv_lines) == 1 + 7
+    assert any(",competitor," in line for line in csv_lines)
+
+
+def test_scores_with_an_unknown_group_code_fail_with_one_line(database, capsys):
+    cli.main(["demo", "--today", TODAY])
+    capsys.readouterr()
+    assert cli.main(["scores", "--group", "nope"]) == 1
+    assert_one_error_line(capsys, containing="No peer group has the invite code “NOPE”")
+
+
+def test_scores_without_a_board_named_is_a_usage_error(database, capsys):
+    assert cli.main(["scores"]) == 2
+    assert_one_error_line(capsys, containing="say which board: --group CODE")

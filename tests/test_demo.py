@@ -6,23 +6,26 @@ import shutil
 from collections import Counter
 from datetime import date, timedelta
 
+import pandas as pd
 import pytest
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
-from socialplan import backup, demo
+from socialplan import backup, demo, leaderboards, peers, scores
 from socialplan.access import Actor, role_in_workspace
 from socialplan.db import make_engine
-from socialplan.errors import NotAllowed
+from socialplan.errors import NotAllowed, NotFound
 from socialplan.models import (
     Account,
     AccountKind,
+    BusinessScore,
     Cadence,
     Direction,
+    InfluenceScore,
     Metric,
     MetricSource,
     MetricStatus,
-    Network,
     Objective,
+    PeerGroupMember,
     Person,
     Plan,
     PlanStatus,
@@ -39,6 +42,7 @@ from socialplan.models import (
     Workspace,
 )
 from socialplan.scorecard import plan_scorecard, status_counts
+from socialplan.series import metric_series
 from socialplan.tasks import weekly_minutes
 from socialplan.wizard import step_progress
 
@@ -91,8 +95,8 @@ def test_the_demo_has_every_kind_of_row_in_the_numbers_the_issue_asks_for(sessio
     assert counts["tasks"] >= 8
     assert counts["people"] == 4
     assert counts["reviews"] == 2
-    assert counts["accounts"] == 4
-    assert counts["snapshots"] == 4 * demo.HISTORY_DAYS
+    assert counts["accounts"] == 7
+    assert counts["snapshots"] == 7 * demo.HISTORY_DAYS
     assert counts["readings"] > 0
 
 
@@ -104,15 +108,14 @@ def test_objectives_have_why_texts_distinct_categories_and_positions(session, ba
 
 
 def test_metrics_mix_account_metrics_and_hand_entered_business_metrics(session, bakery):
-    instagram = session.exec(
-        select(Account).where(Account.network == Network.INSTAGRAM, Account.kind == "own")
-    ).one()
+    instagram = session.exec(select(Account).where(Account.handle == "crumbandco.bakery")).one()
     metrics = plan_metrics(session, only_plan(session, bakery))
     kinds = {(m.source, m.account_id, m.direction) for m in metrics}
     assert (MetricSource.FOLLOWERS, instagram.id, Direction.UP) in kinds
     assert (MetricSource.FOLLOWERS, None, Direction.UP) in kinds
     assert (MetricSource.POSTS_PER_WEEK, None, Direction.UP) in kinds
     assert (MetricSource.ENGAGEMENT_RATE, instagram.id, Direction.UP) in kinds
+    assert (MetricSource.INFLUENCE_SCORE, None, Direction.UP) in kinds
     manual = {m.name: m.direction for m in metrics if m.source == MetricSource.MANUAL}
     assert manual["Cake orders from social"] == Direction.UP
     assert manual["Reply time in hours"] == Direction.DOWN
@@ -184,6 +187,7 @@ def test_the_status_mix_is_the_same_whatever_day_the_demo_is_loaded(session, act
         "Instagram followers": MetricStatus.ON_TRACK,
         "Followers on all our accounts": MetricStatus.ON_TRACK,
         "Posts per week": MetricStatus.AT_RISK,
+        "Our influence score": MetricStatus.ON_TRACK,
         "Instagram engagement rate": MetricStatus.OFF_TRACK,
         "Cake orders from social": MetricStatus.AT_RISK,
         "Reply time in hours": MetricStatus.ON_TRACK,
@@ -232,9 +236,9 @@ def test_the_review_before_the_correction_judged_against_the_old_target(session,
     assert item.status == MetricStatus.OFF_TRACK
 
 
-def test_snapshots_cover_eighteen_months_daily_up_to_today_for_four_accounts(session, bakery):
+def test_snapshots_cover_eighteen_months_daily_up_to_today_for_seven_accounts(session, bakery):
     accounts = session.exec(select(Account).where(Account.workspace_id == bakery.id)).all()
-    assert Counter(a.kind for a in accounts) == {AccountKind.OWN: 2, AccountKind.COMPETITOR: 2}
+    assert Counter(a.kind for a in accounts) == {AccountKind.OWN: 5, AccountKind.COMPETITOR: 2}
     for account in accounts:
         days = session.exec(
             select(Snapshot.day).where(Snapshot.account_id == account.id).order_by(Snapshot.day)
@@ -286,7 +290,7 @@ def test_loading_the_demo_twice_returns_the_same_workspace_and_adds_nothing(sess
     second = demo.load_demo(session=session, actor=actor, today=TODAY + timedelta(days=3))
     assert second.id == first.id
     assert demo.workspace_contents(session, first.id) == before
-    assert len(session.exec(select(Workspace)).all()) == 1
+    assert len(session.exec(select(Workspace)).all()) == 1 + len(demo.PEER_BUSINESSES)
 
 
 def test_the_same_day_gives_the_same_demo_in_another_database(
@@ -319,3 +323,160 @@ def test_a_share_link_reader_cannot_load_the_demo(session):
     with pytest.raises(NotAllowed):
         demo.load_demo(session=session, actor=Actor.share_reader(1), today=TODAY)
     assert not demo.demo_exists(session)
+
+
+# ---------------------------------------------------------------- scores and Main Street
+
+
+def main_street_board(session: Session, actor: Actor, bakery: Workspace) -> leaderboards.Board:
+    group = peers.group_by_code(session=session, code=demo.MAIN_STREET_CODE)
+    return leaderboards.group_board(
+        session=session, actor=actor, viewer_workspace_id=bakery.id, group_id=group.id, today=TODAY
+    )
+
+
+def stored_scores(session: Session) -> list[tuple]:
+    rows = session.exec(
+        select(InfluenceScore).order_by(InfluenceScore.account_id, InfluenceScore.day)
+    )
+    business = session.exec(
+        select(BusinessScore).order_by(BusinessScore.workspace_id, BusinessScore.day)
+    )
+    return [
+        (r.account_id, r.day, r.score, r.reach, r.engagement, r.amplification, r.consistency)
+        for r in rows
+    ] + [(r.workspace_id, r.day, r.score, r.reach, r.engagement) for r in business]
+
+
+def test_the_demo_stores_every_score_so_a_recompute_changes_nothing(session, bakery):
+    newest = session.exec(
+        select(InfluenceScore.account_id).where(InfluenceScore.day == TODAY)
+    ).all()
+    assert len(newest) == session.exec(select(func.count()).select_from(Account)).one()
+    assert session.exec(
+        select(BusinessScore.score).where(
+            BusinessScore.workspace_id == bakery.id, BusinessScore.day == TODAY
+        )
+    ).one()
+    before = stored_scores(session)
+    summary = scores.recompute_scores(session=session)
+    assert summary.removed == 0
+    assert summary.account_scores + summary.business_scores == len(before)
+    session.expire_all()
+    assert stored_scores(session) == pytest.approx(before)
+
+
+def test_main_street_has_over_40_businesses_the_bakery_created_with_a_fixed_code(session, bakery):
+    group = peers.group_by_code(session=session, code="mainst01")
+    members = session.exec(
+        select(PeerGroupMember).where(PeerGroupMember.group_id == group.id)
+    ).all()
+    assert (group.name, group.owner_workspace_id) == ("Main Street", bakery.id)
+    assert len(members) == 1 + len(demo.PEER_BUSINESSES) >= 41
+    peer_slugs = session.exec(
+        select(Workspace.slug).where(Workspace.id != bakery.id).order_by(Workspace.slug)
+    ).all()
+    assert peer_slugs == [f"demo-peer-{n:02d}" for n in range(1, 41)]
+    own = next(m for m in members if m.workspace_id == bakery.id)
+    assert own.share_progress and not any(m.share_progress for m in members if m is not own)
+
+
+def test_the_bakery_enters_its_business_accounts_but_not_the_teams_personal_ones(session, bakery):
+    (membership,) = peers.list_memberships(
+        session=session, actor=Actor.local(), workspace_id=bakery.id
+    )
+    entered = session.exec(
+        select(Account.handle).where(col(Account.id).in_(membership.entered_account_ids))
+    ).all()
+    assert sorted(entered) == ["crumbandco.bakery", "crumbandco.bsky.social"]
+
+
+def test_the_bakery_appears_on_the_main_street_board_with_a_percentile(session, actor, bakery):
+    board = main_street_board(session, actor, bakery)
+    assert len({row.business for row in board.rows}) >= 41
+    assert board.population >= 40 and board.percentile_note is None
+    own = [row for row in board.rows if row.is_own]
+    assert {row.business for row in own} == {"Crumb & Co. Bakery"}
+    assert all(row.percentile is not None and row.top_label for row in own)
+    assert all(row.progress == 0.5 for row in own)
+    assert any(bucket.own for bucket in board.histogram)
+    standing = leaderboards.business_standing(session=session, actor=actor, workspace_id=bakery.id)
+    assert standing.headline.startswith(f"Your score {standing.score} · top ")
+    assert standing.headline.endswith("% of the Main Street group")
+
+
+def test_the_neighbours_scores_are_varied_like_a_real_street(session, actor, bakery):
+    board = main_street_board(session, actor, bakery)
+    values = [row.score for row in board.rows]
+    assert min(values) <= 10 and max(values) >= 60
+    assert sum(bucket.count > 0 for bucket in board.histogram) >= 6
+    changes = [row.change_30d for row in board.rows if row.change_30d is not None]
+    assert min(changes) < 0 < max(changes)
+    assert len({row.network for row in board.rows}) >= 5
+    started = session.exec(select(func.min(Snapshot.day)).group_by(Snapshot.account_id)).all()
+    assert len(set(started)) > 1  # some accounts are newer than others
+
+
+def test_some_neighbours_keep_an_account_off_the_board_and_the_bakery_cannot_see_it(
+    session, actor, bakery
+):
+    board = main_street_board(session, actor, bakery)
+    shown = {row.account_id for row in board.rows}
+    kept_out = session.exec(
+        select(Account.id).where(
+            Account.workspace_id != bakery.id, col(Account.id).not_in(list(shown))
+        )
+    ).all()
+    assert len(kept_out) == len(demo.PARTLY_ENTERED)
+    for account_id in kept_out:
+        with pytest.raises(NotFound):
+            leaderboards.account_detail(
+                session=session, actor=actor, viewer_workspace_id=bakery.id, account_id=account_id
+            )
+
+
+def test_the_team_board_has_three_personal_accounts_and_names_who_has_none(session, actor, bakery):
+    board = leaderboards.team_board(session=session, actor=actor, workspace_id=bakery.id)
+    assert sorted(row.person for row in board.rows) == ["Leo Park", "Maya Chen", "Rosa Almeida"]
+    assert all(row.score is not None for row in board.rows)
+    assert "Sam Okafor" in board.note
+
+
+def test_the_score_goal_is_charted_and_reviewed_like_every_metric(session, bakery):
+    metric = session.exec(select(Metric).where(Metric.source == MetricSource.INFLUENCE_SCORE)).one()
+    series = metric_series(session, metric, until=TODAY)
+    assert series["day"].iloc[-1] == pd.Timestamp(TODAY)
+    assert metric.baseline < series["value"].iloc[-1] < metric.target
+    items = session.exec(select(ReviewItem).where(ReviewItem.metric_id == metric.id)).all()
+    assert len(items) == 2 and all(item.status != MetricStatus.NO_DATA for item in items)
+
+
+def test_loading_the_demo_again_after_deleting_it_rejoins_the_same_main_street(session, actor):
+    first = demo.load_demo(session=session, actor=actor, today=TODAY)
+    group = peers.group_by_code(session=session, code=demo.MAIN_STREET_CODE)
+    session.delete(first)
+    session.commit()
+    session.expire_all()
+    again = demo.load_demo(session=session, actor=actor, today=TODAY)
+    assert peers.group_by_code(session=session, code=demo.MAIN_STREET_CODE).id == group.id
+    assert len(session.exec(select(Workspace)).all()) == 1 + len(demo.PEER_BUSINESSES)
+    (membership,) = peers.list_memberships(session=session, actor=actor, workspace_id=again.id)
+    assert membership.is_creator and len(membership.entered_account_ids) == 2
+
+
+def test_the_same_day_gives_the_same_main_street_in_another_database(
+    session, actor, sqlite_template, tmp_path
+):
+    bakery = demo.load_demo(session=session, actor=actor, today=TODAY)
+    board = leaderboards.board_records(main_street_board(session, actor, bakery))
+    shutil.copyfile(sqlite_template, tmp_path / "other.db")
+    other = make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        with Session(other) as other_session:
+            other_bakery = demo.load_demo(session=other_session, actor=actor, today=TODAY)
+            again = leaderboards.board_records(
+                main_street_board(other_session, actor, other_bakery)
+            )
+    finally:
+        other.dispose()
+    assert again == board

@@ -98,3 +98,18 @@ def test_a_stranger_cannot_read_a_plan_by_guessing_its_id(session, actor):
     _, plan = create_workspace_with_plan(session, actor)
     with pytest.raises(NotFound):
         plans.get_plan(session=session, actor=Actor.user(999, "stranger"), plan_id=plan.id)
+
+
+def test_a_share_link_reader_sees_only_the_shared_plan_among_the_workspace_plans(session, actor):
+    workspace, shared = create_workspace_with_plan(session, actor)
+    plans.create_plan(
+        session=session,
+        actor=actor,
+        workspace_id=workspace.id,
+        plan_create=PlanCreate(
+            name="Next year", period_start=date(2028, 1, 1), period_end=date(2028, 6, 30)
+        ),
+    )
+    reader = Actor.share_reader(shared.id)
+    assert plans.list_plans(session=session, actor=reader, workspace_id=workspace.id) == [shared]
+    assert plans.current_plan(session=session, actor=reader, workspace_id=workspace.id) == shared

@@ -81,6 +81,19 @@ def require_workspace(
     return workspace
 
 
+def require_member(
+    session: Session, actor: Actor, workspace_id: int, needed: Role = Role.VIEWER
+) -> Workspace:
+    """Like `require_workspace`, but for a workspace's own matters: share readers are refused.
+
+    A share link opens one plan; the workspace's members, invitations, links and settings
+    are none of its reader's business, so they get the same NotFound as a stranger.
+    """
+    if actor.share_plan_id is not None:
+        raise NotFound("That workspace does not exist or is not yours to see.")
+    return require_workspace(session, actor, workspace_id, needed)
+
+
 def require_plan(session: Session, actor: Actor, plan_id: int, needed: Role = Role.VIEWER) -> Plan:
     """The plan, if the actor may act on it with `needed`; share readers see only theirs."""
     plan = session.get(Plan, plan_id)

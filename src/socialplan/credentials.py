@@ -23,7 +23,7 @@ import re
 from cryptography.fernet import Fernet, InvalidToken
 from sqlmodel import Session
 
-from socialplan.access import Actor, require_workspace
+from socialplan.access import Actor, require_member, require_workspace
 from socialplan.config import SECRETS_PATH, load_settings, read_secrets
 from socialplan.errors import InvalidInput, NotFound, SocialPlanError
 from socialplan.models import Role, Workspace
@@ -155,7 +155,8 @@ def clear_x_token(*, session: Session, actor: Actor, workspace_id: int) -> None:
 
 def x_token_status(*, session: Session, actor: Actor, workspace_id: int) -> str:
     """ "not set", "set (…abcd)", or why a saved token cannot be read; never the token."""
-    workspace = require_workspace(session, actor, workspace_id)
+    # Not for share readers: even a masked token is the workspace's own business.
+    workspace = require_member(session, actor, workspace_id)
     if not workspace.x_token_encrypted:
         return NOT_SET
     try:

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import numpy as np
 import pandas as pd
+import sqlalchemy as sa
 from sqlalchemy import func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
@@ -23,15 +24,20 @@ from socialplan.errors import NotAllowed
 from socialplan.models import (
     Account,
     AccountKind,
+    BusinessScore,
     Cadence,
     DataSource,
     Direction,
+    InfluenceScore,
     Membership,
     Metric,
     MetricSource,
     Network,
     Objective,
     ObjectiveCategory,
+    PeerGroup,
+    PeerGroupEntry,
+    PeerGroupMember,
     Person,
     Plan,
     PlanStatus,
@@ -50,6 +56,8 @@ from socialplan.models import (
     Workspace,
     WorkspaceCreate,
 )
+from socialplan.scores import stage_score_recompute
+from socialplan.scoring import DAILY_COLUMNS, PARTS, combine_accounts, score_frame
 from socialplan.series import latest_actual, metric_series
 from socialplan.status import evaluate, expected_fraction
 from socialplan.workspaces import stage_workspace
@@ -115,6 +123,27 @@ ACCOUNT_PROFILES = (
         0.05, True, True, False, False,
     ),
 )  # fmt: skip
+
+# The team's personal profiles (Account.person_id), for the team leaderboard. Their numbers
+# come from a generator of their own, so the bakery's accounts keep the numbers they had.
+PERSONAL_PROFILES = (
+    ("Rosa Almeida", AccountProfile(
+        Network.LINKEDIN, "rosa-almeida", "Rosa Almeida", AccountKind.OWN,
+        360, 0.25, 0.6, 290, 120, (0, 1, 0, 0, 0, 0, 0), (0, 1, 0, 1, 0, 0, 0),
+        0.03, True, False, False, True,
+    )),
+    ("Maya Chen", AccountProfile(
+        Network.INSTAGRAM, "maya.bakes", "Maya Chen", AccountKind.OWN,
+        980, 0.9, 1.8, 640, 310, (0, 0, 1, 0, 0, 1, 1), (1, 0, 1, 0, 1, 1, 1),
+        0.04, False, False, True, True,
+    )),
+    ("Leo Park", AccountProfile(
+        Network.BLUESKY, "leopark.bsky.social", "Leo Park", AccountKind.OWN,
+        210, 0.2, 0.4, 350, 90, (0, 0, 0, 0, 1, 0, 0), (0, 0, 0, 0, 1, 1, 0),
+        0.05, True, True, False, False,
+    )),
+)  # fmt: skip
+PERSONAL_SEED = SEED + 1
 
 PEOPLE = (
     # name, email, weekly budget in minutes
@@ -307,12 +336,17 @@ def _build_demo(
     people = _add_people(session, workspace, created)
     accounts = _add_accounts(session, workspace, created)
     _add_snapshots(session, accounts, dates, rng)
+    personal = _add_personal_accounts(session, workspace, people, created)
+    _add_snapshots(session, personal, dates, np.random.default_rng(PERSONAL_SEED))
+    # Scores before metrics: the plan's score goal is set from the score's own history.
+    stage_score_recompute(session, workspace_id=workspace.id)
     plan = _add_plan(session, workspace, dates)
     objectives = _add_objectives(session, plan, dates)
     metrics = _add_metrics(session, objectives, accounts, dates, rng)
     tasks = _add_tasks(session, objectives, people, dates)
     _add_responsibilities(session, objectives, tasks, people, dates)
     _add_reviews(session, plan, metrics, dates)
+    _add_main_street(session, workspace, [a for a, _ in accounts.values()], dates)
     return workspace
 
 
@@ -346,6 +380,26 @@ def _add_accounts(
             handle=profile.handle,
             display_name=profile.display_name,
             kind=profile.kind,
+            created_at=created,
+        )
+        session.add(account)
+        accounts[profile.handle] = (account, profile)
+    session.flush()
+    return accounts
+
+
+def _add_personal_accounts(
+    session: Session, workspace: Workspace, people: dict[str, Person], created: datetime
+) -> dict[str, tuple[Account, AccountProfile]]:
+    accounts = {}
+    for person, profile in PERSONAL_PROFILES:
+        account = Account(
+            workspace_id=workspace.id,
+            network=profile.network,
+            handle=profile.handle,
+            display_name=profile.display_name,
+            kind=profile.kind,
+            person_id=people[person].id,
             created_at=created,
         )
         session.add(account)
@@ -501,6 +555,8 @@ def _add_metrics(
          None, "followers", ON_TRACK_MARGIN),
         ("posts", "awareness", "Posts per week", MetricSource.POSTS_PER_WEEK, None, "posts",
          AT_RISK_MARGIN),
+        ("score", "awareness", "Our influence score", MetricSource.INFLUENCE_SCORE, None,
+         "points", ON_TRACK_MARGIN),
     ]  # fmt: skip
     demo_metrics = []
     for position, (key, objective_key, name, source, account_id, unit, margin) in enumerate(specs):
@@ -762,6 +818,7 @@ REVIEW_COMMENTS = {
     "ig_followers": ("The morning bake posts work.", "Weekend reels bring most new followers."),
     "all_followers": ("Bluesky is small but steady.", "On course."),
     "posts": ("We skip days when the shop is busy.", "Leo is filming more; still short."),
+    "score": ("Up two since we post daily.", "Conversations count: keep asking questions."),
     "engagement": ("More followers, same likes.", "Try questions in captions."),
     "orders": ("Orders trail followers by weeks.", "Target lowered to 30 — see revision."),
     "reply_time": ("Sam answers before opening now.", "Down to half a day."),
@@ -771,6 +828,7 @@ REVIEW_CONFIDENCE = {
     "ig_followers": (7, 8),
     "all_followers": (7, 8),
     "posts": (6, 5),
+    "score": (6, 7),
     "engagement": (5, 3),
     "orders": (4, 6),
     "reply_time": (7, 8),
@@ -849,3 +907,339 @@ def _correct_orders_target(
     metric.target = CORRECTED_TARGET
     metric.version = 2
     metric.updated_at = at(review.held_on, 17)
+
+
+# ---------------------------------------------------------------- the Main Street peer group
+
+MAIN_STREET_NAME = "Main Street"
+MAIN_STREET_CODE = "MAINST01"  # outside the random codes' alphabet (0, 1), so never reissued
+MAIN_STREET_DESCRIPTION = (
+    "The shops and studios of Main Street comparing notes: who is growing, what works. "
+    "Each business chooses which of its accounts to enter."
+)
+PEER_SLUG_PREFIX = "demo-peer-"
+PEER_SEED = SEED + 2
+# Businesses that enter only their first account: a member need not show everything.
+PARTLY_ENTERED = frozenset({5, 12, 25})
+# network -> which counts the network gives (reposts, quotes, bookmarks, impressions)
+NETWORK_COUNTS = {
+    Network.INSTAGRAM: (False, False, True, True),
+    Network.FACEBOOK: (True, False, False, True),
+    Network.X: (True, True, True, True),
+    Network.BLUESKY: (True, True, False, False),
+    Network.MASTODON: (True, False, False, False),
+    Network.LINKEDIN: (True, False, False, True),
+}
+PEER_BUSINESSES = (
+    ("Bloom & Stem Florist", (Network.INSTAGRAM, Network.FACEBOOK)),
+    ("Corner Books", (Network.INSTAGRAM, Network.BLUESKY)),
+    ("Main Street Hardware", (Network.FACEBOOK,)),
+    ("Luna Yoga Studio", (Network.INSTAGRAM,)),
+    ("The Daily Grind Café", (Network.INSTAGRAM, Network.X)),
+    ("Pedal Bike Repair", (Network.MASTODON, Network.INSTAGRAM)),
+    ("Fade & Co. Barbers", (Network.INSTAGRAM,)),
+    ("Nonna's Pizzeria", (Network.INSTAGRAM, Network.FACEBOOK)),
+    ("Paws & Whiskers Pet Shop", (Network.FACEBOOK,)),
+    ("Stitch Tailoring", (Network.INSTAGRAM,)),
+    ("Green Leaf Grocer", (Network.FACEBOOK,)),
+    ("Vinyl Corner Records", (Network.BLUESKY, Network.INSTAGRAM)),
+    ("Harbour Optometrists", (Network.FACEBOOK, Network.LINKEDIN)),
+    ("Little Sprouts Toys", (Network.INSTAGRAM,)),
+    ("Ironworks Gym", (Network.INSTAGRAM, Network.X)),
+    ("Maple Dental Care", (Network.FACEBOOK,)),
+    ("The Tea Room", (Network.INSTAGRAM,)),
+    ("Brightside Laundrette", (Network.FACEBOOK,)),
+    ("Atlas Travel", (Network.LINKEDIN, Network.FACEBOOK)),
+    ("Quill Stationers", (Network.INSTAGRAM,)),
+    ("Rosewood Antiques", (Network.INSTAGRAM,)),
+    ("Spice Route Kitchen", (Network.INSTAGRAM, Network.FACEBOOK)),
+    ("Fresh Catch Fishmonger", (Network.FACEBOOK,)),
+    ("Sunny Side Nursery", (Network.FACEBOOK, Network.INSTAGRAM)),
+    ("Lens & Light Photography", (Network.INSTAGRAM, Network.X)),
+    ("Keys & Locks", (Network.FACEBOOK,)),
+    ("Heritage Butchers", (Network.INSTAGRAM, Network.FACEBOOK)),
+    ("Sole Revival Shoe Repair", (Network.FACEBOOK,)),
+    ("The Wine Cellar", (Network.INSTAGRAM, Network.X)),
+    ("Pixel Phone Repair", (Network.X,)),
+    ("Hearth Home Goods", (Network.INSTAGRAM,)),
+    ("Northside Physio", (Network.LINKEDIN, Network.INSTAGRAM)),
+    ("Glow Beauty Salon", (Network.INSTAGRAM,)),
+    ("Scoops Ice Cream", (Network.INSTAGRAM, Network.BLUESKY)),
+    ("Oak & Ink Tattoo", (Network.INSTAGRAM,)),
+    ("Market Street Deli", (Network.FACEBOOK,)),
+    ("Chapter Two Secondhand", (Network.INSTAGRAM, Network.MASTODON)),
+    ("Bright Minds Tutoring", (Network.FACEBOOK, Network.LINKEDIN)),
+    ("Evergreen Garden Centre", (Network.FACEBOOK, Network.INSTAGRAM)),
+    ("Main Street Cinema", (Network.X, Network.INSTAGRAM)),
+)
+
+
+@dataclass(frozen=True)
+class PeerProfile:
+    """How a peer's account behaves over the 18 months: size, growth, rhythm and reactions."""
+
+    start_followers: float
+    yearly_growth: float
+    posts_per_week: float
+    like_rate: float
+    first_day: int  # index of the first day with numbers (a newer account starts later)
+    quiet_from: int | None  # index of the day it stopped posting, if it did
+    revived_at: int | None  # index of the day a quiet start turned into regular posting
+
+
+def peer_handle(name: str, network: Network) -> str:
+    """A plausible handle for a business on a network: "cornerbooks.bsky.social"."""
+    base = "".join(ch for ch in name.lower().replace("&", "and") if ch.isalnum())
+    if network is Network.BLUESKY:
+        return f"{base}.bsky.social"
+    if network is Network.MASTODON:
+        return f"{base}@mainstreet.social"
+    if network is Network.X:
+        return base[:15]
+    if network is Network.LINKEDIN:
+        return "-".join(name.lower().replace("&", "and").replace("'", "").split())
+    return base
+
+
+def _peer_profile(rng: np.random.Generator) -> PeerProfile:
+    """A varied, realistic account: most steady, some new, some gone quiet, some revived."""
+    pattern = rng.choice(["steady"] * 10 + ["new"] * 2 + ["quiet"] * 2 + ["revived"] * 2 + ["idle"])
+    quiet_from = revived_at = None
+    first_day = 0
+    if pattern == "new":
+        first_day = int(rng.integers(150, 420))
+    elif pattern == "quiet":
+        # Quiet for the last 3 to 10 weeks: some already held at 10, some about to be.
+        quiet_from = int(rng.integers(HISTORY_DAYS - 70, HISTORY_DAYS - 20))
+    elif pattern == "idle":
+        quiet_from = int(rng.integers(200, HISTORY_DAYS - 80))
+    elif pattern == "revived":
+        revived_at = int(rng.integers(150, HISTORY_DAYS - 120))
+    return PeerProfile(
+        start_followers=float(10 ** rng.uniform(1.8, 4.3)),
+        yearly_growth=float(rng.choice([-0.1, 0.0, 0.08, 0.2, 0.45, 0.9, 1.6])),
+        posts_per_week=float(rng.choice([0.5, 1, 2, 3, 4, 6, 9]) * rng.lognormal(0, 0.2)),
+        like_rate=float(np.clip(rng.lognormal(np.log(0.018), 0.6), 0.003, 0.09)),
+        first_day=first_day,
+        quiet_from=quiet_from,
+        revived_at=revived_at,
+    )
+
+
+def _peer_snapshot_rows(
+    account_id: int,
+    network: Network,
+    profile: PeerProfile,
+    days: list[date],
+    updated: list[datetime],
+    rng: np.random.Generator,
+) -> list[dict]:
+    """Daily numbers from the account's first day to today, every draw vectorised."""
+    n = HISTORY_DAYS - profile.first_day
+    index = np.arange(profile.first_day, HISTORY_DAYS)
+    weekday = np.array([days[i].weekday() for i in index])
+    rate = profile.posts_per_week / 7 * np.where(weekday >= 5, 1.4, 0.85)
+    if profile.quiet_from is not None:
+        rate = np.where(index >= profile.quiet_from, 0.0, rate)
+    if profile.revived_at is not None:
+        rate = np.where(index < profile.revived_at, rate * 0.15, rate * 1.3)
+    posts = rng.poisson(rate)
+    daily_growth = math.log1p(profile.yearly_growth) / 365
+    # Posting days bring followers; quiet months lose a few, as real audiences do.
+    drift = np.where(posts > 0, daily_growth * 1.6, daily_growth * 0.7 - 0.0002)
+    followers = profile.start_followers * np.exp(np.cumsum(rng.normal(drift, 0.002, n)))
+    followers = np.maximum(1, np.rint(followers)).astype(int)
+    likes = np.rint(posts * followers * profile.like_rate * rng.lognormal(0, 0.35, n)).astype(int)
+    replies = np.rint(likes * 0.08 * rng.lognormal(0, 0.4, n)).astype(int)
+    reposts = np.rint(likes * 0.1 * rng.lognormal(0, 0.4, n)).astype(int)
+    quotes = np.rint(likes * 0.02 * rng.lognormal(0, 0.5, n)).astype(int)
+    bookmarks = np.rint(likes * 0.04 * rng.lognormal(0, 0.4, n)).astype(int)
+    impressions = np.rint(followers * (0.02 + posts * 0.35 * rng.lognormal(0, 0.25, n)))
+    following = (followers * 0.3 + 40).astype(int)
+    posts_total = 40 + np.cumsum(posts)
+    has_reposts, has_quotes, has_bookmarks, has_impressions = NETWORK_COUNTS[network]
+    columns = {
+        "followers": followers.tolist(),
+        "following": following.tolist(),
+        "posts_total": posts_total.tolist(),
+        "posts": posts.tolist(),
+        "likes": likes.tolist(),
+        "replies": replies.tolist(),
+        "reposts": reposts.tolist() if has_reposts else [None] * n,
+        "quotes": quotes.tolist() if has_quotes else [None] * n,
+        "bookmarks": bookmarks.tolist() if has_bookmarks else [None] * n,
+        "impressions": impressions.astype(int).tolist() if has_impressions else [None] * n,
+    }
+    names = list(columns)
+    return [
+        {
+            "account_id": account_id,
+            "day": days[i],
+            **dict(zip(names, values, strict=True)),
+            "source": DataSource.DEMO.value,
+            "updated_at": updated[i],
+        }
+        for i, *values in zip(index.tolist(), *columns.values(), strict=True)
+    ]
+
+
+def _add_main_street(
+    session: Session, bakery: Workspace, own_accounts: list[Account], dates: DemoDates
+) -> PeerGroup:
+    """The Main Street group: 40 neighbouring businesses with scores, and the bakery in it.
+
+    Reused when it exists (the demo bakery was deleted and loaded again): the bakery then
+    only joins it again with its accounts.
+    """
+    group = session.exec(select(PeerGroup).where(PeerGroup.invite_code == MAIN_STREET_CODE)).first()
+    if group is None:
+        group = _grow_main_street(session, dates)
+    if group.owner_workspace_id is None:
+        group.owner_workspace_id = bakery.id
+    session.add(
+        PeerGroupMember(
+            group_id=group.id,
+            workspace_id=bakery.id,
+            share_progress=True,
+            joined_at=at(dates.plan_start - timedelta(days=40)),
+        )
+    )
+    session.add_all(
+        PeerGroupEntry(
+            group_id=group.id,
+            account_id=account.id,
+            created_at=at(dates.plan_start - timedelta(days=40), 10),
+        )
+        for account in own_accounts
+        if account.kind == AccountKind.OWN
+    )
+    session.flush()
+    return group
+
+
+def bulk_insert(connection: sa.Connection, table: sa.Table, rows: list[dict]) -> None:
+    """One Core executemany: tens of thousands of rows without building an ORM object each.
+
+    (Multi-row VALUES and INSERT … RETURNING pages were both slower on PostgreSQL.)
+    """
+    if rows:
+        connection.execute(sa.insert(table), rows)
+
+
+def _score_rows(scores: pd.DataFrame, key: str) -> list[dict]:
+    """Stored-score rows from a `scoring.score_frame` result: plain ints, dates and floats."""
+    rows = pd.DataFrame(
+        {
+            key: scores["account_id"].astype(int),
+            "day": scores["day"].dt.date,
+            "score": scores["score"].astype(int),
+        }
+    )
+    for part in PARTS:
+        rows[part] = scores[part].astype(object).where(scores[part].notna(), None)
+    return rows.to_dict("records")
+
+
+def _store_new_scores(
+    connection: sa.Connection, daily: pd.DataFrame, workspace_of: dict[int, int]
+) -> None:
+    """Scores of brand-new accounts and businesses, from the numbers just generated.
+
+    The same formula and windows as `scores.recompute_scores` (which would write exactly
+    these rows: a recompute afterwards changes nothing), but one vectorised pass for all 40
+    businesses instead of one recompute each, which would take several seconds.
+    """
+    account_scores = score_frame(daily)
+    business_scores = score_frame(combine_accounts(daily, workspace_of))
+    bulk_insert(
+        connection,
+        InfluenceScore.__table__,  # type: ignore[attr-defined]
+        _score_rows(account_scores, "account_id"),
+    )
+    bulk_insert(
+        connection,
+        BusinessScore.__table__,  # type: ignore[attr-defined]
+        _score_rows(business_scores, "workspace_id"),
+    )
+
+
+def _grow_main_street(session: Session, dates: DemoDates) -> PeerGroup:
+    """The peer businesses, their accounts, 18 months of numbers and scores, and the group."""
+    rng = np.random.default_rng(PEER_SEED)
+    created = at(dates.history_start)
+    peers = [
+        Workspace(
+            name=name,
+            slug=f"{PEER_SLUG_PREFIX}{number:02d}",
+            created_at=created,
+        )
+        for number, (name, _) in enumerate(PEER_BUSINESSES, start=1)
+    ]
+    # Added directly, not through stage_workspace: nobody signed in owns the neighbours.
+    session.add_all(peers)
+    session.flush()
+    accounts: list[tuple[Account, int, int]] = []
+    for number, (workspace, (name, networks)) in enumerate(
+        zip(peers, PEER_BUSINESSES, strict=True), start=1
+    ):
+        for position, network in enumerate(networks):
+            account = Account(
+                workspace_id=workspace.id,
+                network=network,
+                handle=peer_handle(name, network),
+                display_name=name,
+                kind=AccountKind.OWN,
+                created_at=created,
+            )
+            session.add(account)
+            accounts.append((account, number, position))
+    session.flush()
+    days = [dates.history_start + timedelta(days=i) for i in range(HISTORY_DAYS)]
+    updated = [at(day, 23) for day in days]
+    rows: list[dict] = []
+    for account, _, _ in accounts:
+        profile = _peer_profile(rng)
+        rows.extend(
+            _peer_snapshot_rows(
+                account.id,
+                Network(account.network),
+                profile,
+                days,
+                updated,
+                rng,  # type: ignore[arg-type]
+            )
+        )
+    connection = session.connection()
+    bulk_insert(connection, Snapshot.__table__, rows)  # type: ignore[attr-defined]
+    _store_new_scores(
+        connection,
+        pd.DataFrame(rows, columns=DAILY_COLUMNS),
+        {account.id: account.workspace_id for account, _, _ in accounts},  # type: ignore[misc]
+    )
+    group = PeerGroup(
+        name=MAIN_STREET_NAME,
+        description=MAIN_STREET_DESCRIPTION,
+        invite_code=MAIN_STREET_CODE,
+        created_at=at(dates.plan_start - timedelta(days=40)),
+    )
+    session.add(group)
+    session.flush()
+    session.add_all(
+        PeerGroupMember(
+            group_id=group.id,
+            workspace_id=workspace.id,
+            joined_at=at(dates.plan_start - timedelta(days=39 - number // 2)),
+        )
+        for number, workspace in enumerate(peers, start=1)
+    )
+    session.add_all(
+        PeerGroupEntry(
+            group_id=group.id,
+            account_id=account.id,
+            created_at=at(dates.plan_start - timedelta(days=30)),
+        )
+        for account, number, position in accounts
+        if position == 0 or number not in PARTLY_ENTERED
+    )
+    session.flush()
+    return group

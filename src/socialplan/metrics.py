@@ -483,9 +483,13 @@ def current_value(
     account_id: int | None = None,
 ) -> float | None:
     """The newest known value of an account number, to help pick a baseline; None if unknown."""
-    require_objective(session, actor, objective_id)
+    _, plan = require_objective(session, actor, objective_id)
     if not is_account_source(source):
         return None
+    problem = _account_problem(session, plan, source, account_id)
+    if problem:
+        # The id arrives from a widget: another business's account is refused, not read.
+        raise InvalidInput({"account_id": problem})
     probe = Metric(
         objective_id=objective_id,
         source=source,

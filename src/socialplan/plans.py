@@ -46,7 +46,11 @@ def get_plan(*, session: Session, actor: Actor, plan_id: int) -> Plan:
 def list_plans(*, session: Session, actor: Actor, workspace_id: int) -> list[Plan]:
     """The workspace's plans: active first, then drafts, then closed; newest period first."""
     require_workspace(session, actor, workspace_id)
-    plans = session.exec(select(Plan).where(Plan.workspace_id == workspace_id)).all()
+    query = select(Plan).where(Plan.workspace_id == workspace_id)
+    if actor.share_plan_id is not None:
+        # A share link opens one plan: its reader never learns of the workspace's others.
+        query = query.where(Plan.id == actor.share_plan_id)
+    plans = session.exec(query).all()
     return sorted(
         plans,
         key=lambda p: (STATUS_ORDER[PlanStatus(p.status)], -p.period_start.toordinal(), -p.id),

@@ -7,18 +7,21 @@ from datetime import date
 
 from sqlmodel import Session, select
 
-from socialplan.access import Actor, require_workspace
+from socialplan.access import Actor, require_member, require_workspace
 from socialplan.errors import InvalidInput, NotAllowed, NotFound
 from socialplan.models import (
     Membership,
+    PeerGroup,
+    PeerGroupMember,
     Plan,
     PlanCreate,
     PlanStatus,
     Role,
     Workspace,
+    WorkspaceBase,
     WorkspaceCreate,
 )
-from socialplan.services import validate
+from socialplan.services import stage_versioned_update, validate
 
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 
@@ -124,3 +127,64 @@ def get_workspace_by_slug(*, session: Session, actor: Actor, slug: str) -> Works
     if workspace is None:
         raise NotFound(f"No workspace “{slug}” here.")
     return require_workspace(session, actor, workspace.id)  # type: ignore[arg-type]
+
+
+def rename_workspace(
+    *, session: Session, actor: Actor, workspace_id: int, name: str, version: int
+) -> Workspace:
+    """Give the workspace a new name; its slug stays, so links to it keep working."""
+    workspace = require_member(session, actor, workspace_id, Role.OWNER)
+    data = validate(WorkspaceBase, {"name": (name or "").strip()})
+    stage_versioned_update(session, workspace, {"name": data.name}, version, what="This workspace")
+    session.commit()
+    session.refresh(workspace)
+    return workspace
+
+
+def delete_workspace(
+    *, session: Session, actor: Actor, workspace_id: int, confirm_name: str
+) -> None:
+    """Delete the workspace and everything in it, once its name is typed to confirm.
+
+    The database's ON DELETE CASCADE removes every row that hangs off the workspace (plans
+    and all under them, people, accounts with their numbers, memberships, invitations,
+    share links, peer-group memberships and entries). Peer groups are shared with other
+    businesses, so they stay, handed on as `peers.leave_group` would: to the member that
+    joined earliest, or deleted when this workspace was their last member.
+    """
+    workspace = require_member(session, actor, workspace_id, Role.OWNER)
+    if (confirm_name or "").strip() != workspace.name.strip():
+        raise InvalidInput(
+            {"confirm_name": f"must be the workspace's name, “{workspace.name}”, exactly."}
+        )
+    _hand_on_peer_groups(session, workspace_id)
+    session.delete(workspace)
+    session.commit()
+
+
+def _hand_on_peer_groups(session: Session, workspace_id: int) -> None:
+    """Pass each group this workspace created to the next member; drop groups left empty."""
+    group_ids = session.exec(
+        select(PeerGroupMember.group_id).where(PeerGroupMember.workspace_id == workspace_id)
+    ).all()
+    created = session.exec(
+        select(PeerGroup.id).where(PeerGroup.owner_workspace_id == workspace_id)
+    ).all()
+    for group_id in sorted(set(group_ids) | set(created)):
+        group = session.get(PeerGroup, group_id)
+        if group is None:
+            continue
+        successor = session.exec(
+            select(PeerGroupMember.workspace_id)
+            .where(
+                PeerGroupMember.group_id == group_id,
+                PeerGroupMember.workspace_id != workspace_id,
+            )
+            .order_by(PeerGroupMember.joined_at, PeerGroupMember.id)
+        ).first()
+        if successor is None:
+            session.delete(group)
+        elif group.owner_workspace_id == workspace_id:
+            group.owner_workspace_id = successor
+            session.add(group)
+    session.flush()
