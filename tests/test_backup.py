@@ -17,12 +17,9 @@ from socialplan.db import head_revision, make_engine
 from socialplan.errors import InvalidInput, NotAllowed, SocialPlanError
 from socialplan.models import (
     Account,
-    BusinessScore,
-    InfluenceScore,
     Invitation,
     Membership,
     Metric,
-    Person,
     Plan,
     Revision,
     Role,
@@ -63,10 +60,8 @@ def delete_workspace(session: Session, slug: str) -> None:
 
 
 def add_rows_the_demo_lacks(session: Session, workspace: Workspace) -> None:
-    """Scores, a copied plan and a personal account, so every section has a row."""
+    """A copied plan, so the plans section has a draft next to the active one."""
     plan = session.exec(select(Plan).where(Plan.workspace_id == workspace.id)).one()
-    person = session.exec(select(Person).where(Person.workspace_id == workspace.id)).first()
-    account = session.exec(select(Account).where(Account.workspace_id == workspace.id)).first()
     session.add(
         Plan(
             workspace_id=workspace.id,
@@ -77,16 +72,6 @@ def add_rows_the_demo_lacks(session: Session, workspace: Workspace) -> None:
             copied_from_plan_id=plan.id,
         )
     )
-    session.add(
-        Account(
-            workspace_id=workspace.id,
-            network="mastodon",
-            handle="maya@bakers.social",
-            person_id=person.id,
-        )
-    )
-    session.add(InfluenceScore(account_id=account.id, day=TODAY, score=42, reach=0.5))
-    session.add(BusinessScore(workspace_id=workspace.id, day=TODAY, score=38, engagement=0.25))
     session.commit()
 
 
@@ -310,5 +295,11 @@ def test_snapshots_are_restored_in_bulk_with_their_numbers(session, actor, expor
     backup.restore_workspace(session=session, actor=actor, data=exported)
     last = session.exec(select(Snapshot).order_by(col(Snapshot.day).desc(), Snapshot.id)).first()
     assert last.day == TODAY and last.updated_at.tzinfo is not None
-    total = session.exec(select(func.count()).select_from(Snapshot)).one()
+    restored = session.exec(select(Workspace).where(Workspace.slug == "demo")).one()
+    total = session.exec(
+        select(func.count())
+        .select_from(Snapshot)
+        .join(Account, Account.id == Snapshot.account_id)
+        .where(Account.workspace_id == restored.id)
+    ).one()
     assert total == len(exported["snapshots"])

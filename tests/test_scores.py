@@ -114,8 +114,9 @@ def test_recompute_stores_one_score_per_account_per_snapshot_day(session, worksp
 
 def test_recompute_twice_changes_nothing(session, workspace):
     account = add_account(session, workspace.id, "rosas")
-    add_days(session, account, range(60), followers=lambda i: 300 + i, posts=lambda i: i % 3 == 0,
-             likes=lambda i: i % 7, reposts=1, replies=None, quotes=0)  # fmt: skip
+    add_days(session, account, range(60), followers=lambda i: 300 + i,
+             posts=lambda i: int(i % 3 == 0), likes=lambda i: i % 7, reposts=1, replies=None,
+             quotes=0)  # fmt: skip
     scores.recompute_scores(session=session)
     first = (stored(session), stored(session, BusinessScore))
 
@@ -255,7 +256,7 @@ def test_score_history_is_a_frame_oldest_first(session, actor, workspace):
 def test_score_inputs_explain_the_stored_score(session, actor, workspace):
     account = add_account(session, workspace.id, "rosas")
     add_days(session, account, range(70), followers=lambda i: 250 if i < 3 else None,
-             posts=lambda i: i % 4 == 0, likes=lambda i: i % 5, replies=1)  # fmt: skip
+             posts=lambda i: int(i % 4 == 0), likes=lambda i: i % 5, replies=1)  # fmt: skip
     scores.recompute_scores(session=session)
 
     inputs = scores.score_inputs(session=session, actor=actor, account_id=account.id)

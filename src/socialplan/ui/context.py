@@ -7,13 +7,14 @@ from contextlib import contextmanager
 
 import streamlit as st
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from socialplan import plans, workspaces
 from socialplan.access import Actor
 from socialplan.config import load_settings
 from socialplan.db import make_engine, session_scope, upgrade_database
 from socialplan.models import Plan, Workspace
+from socialplan.ui.auth import resolve_actor
 
 HOME_PAGE = "app_pages/home.py"
 
@@ -38,8 +39,27 @@ def db_session() -> Iterator[Session]:
 
 
 def current_actor() -> Actor:
-    """The user the page acts for (local mode: the owner at the keyboard)."""
-    return Actor.local()
+    """The user the page acts for: local owner, signed-in user or share-link reader."""
+    with db_session() as session:
+        return resolve_actor(session)
+
+
+def _sidebar_choice(label: str, state_key: str, options: dict[int, str]) -> None:
+    """A sidebar selectbox that writes the choice into the plain session key `state_key`.
+
+    The choice lives under its own key, not the widget's: Streamlit drops a widget's key
+    when the user switches pages, and the business shown must not change with the page.
+    """
+    widget_key = f"sidebar_{state_key}"
+    ids = list(options)
+    st.session_state[widget_key] = st.session_state[state_key]
+
+    def keep_choice() -> None:
+        st.session_state[state_key] = st.session_state[widget_key]
+
+    st.sidebar.selectbox(
+        label, ids, format_func=options.__getitem__, key=widget_key, on_change=keep_choice
+    )
 
 
 def select_workspace(session: Session, actor: Actor) -> Workspace | None:
@@ -47,13 +67,21 @@ def select_workspace(session: Session, actor: Actor) -> Workspace | None:
     available = workspaces.list_workspaces(session=session, actor=actor)
     if not available:
         return None
+    with_plans = set(session.exec(select(Plan.workspace_id).distinct()).all())
+    # Businesses without a plan (the demo's neighbours on the leaderboard) stay out of the
+    # switcher unless there is nothing else to show.
+    available = [w for w in available if w.id in with_plans] or available
     ids = [w.id for w in available]
     if st.session_state.get("workspace_id") not in ids:
-        st.session_state["workspace_id"] = ids[0]
+        st.session_state["workspace_id"] = default_workspace_id(available)
     if len(available) > 1:
-        names = {w.id: w.name for w in available}
-        st.sidebar.selectbox("Business", ids, format_func=names.__getitem__, key="workspace_id")
+        _sidebar_choice("Business", "workspace_id", {w.id: w.name for w in available})
     return next(w for w in available if w.id == st.session_state["workspace_id"])
+
+
+def default_workspace_id(available: list[Workspace]) -> int:
+    """The newest of the workspaces offered: the one just started or just loaded."""
+    return max(available, key=lambda w: (w.created_at, w.id)).id  # type: ignore[return-value]
 
 
 def select_plan(session: Session, actor: Actor, workspace: Workspace) -> Plan | None:
@@ -65,8 +93,7 @@ def select_plan(session: Session, actor: Actor, workspace: Workspace) -> Plan | 
     if st.session_state.get("plan_id") not in ids:
         st.session_state["plan_id"] = ids[0]
     if len(available) > 1:
-        names = {p.id: f"{p.name} ({p.status})" for p in available}
-        st.sidebar.selectbox("Plan", ids, format_func=names.__getitem__, key="plan_id")
+        _sidebar_choice("Plan", "plan_id", {p.id: f"{p.name} ({p.status})" for p in available})
     return next(p for p in available if p.id == st.session_state["plan_id"])
 
 
