@@ -2,25 +2,51 @@
 
 import streamlit as st
 
+from socialplan.ui import auth
+
 st.set_page_config(page_title="Social Plan", page_icon="📈", layout="wide")
 
-navigation = st.navigation(
-    {
-        "": [st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)],
-        "Your plan in five steps": [
-            st.Page("app_pages/objectives.py", title="Objectives", icon=":material/flag:"),
-            st.Page("app_pages/metrics.py", title="Metrics", icon=":material/straighten:"),
-            st.Page("app_pages/tasks.py", title="Tasks", icon=":material/checklist:"),
-            st.Page(
-                "app_pages/responsibilities.py", title="Responsibilities", icon=":material/group:"
-            ),
-            st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:"),
-        ],
-        "Data": [st.Page("app_pages/accounts.py", title="Accounts", icon=":material/group_add:")],
-        "Results": [
-            st.Page("app_pages/dashboard.py", title="Dashboard", icon=":material/monitoring:"),
-            st.Page("app_pages/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:"),
-        ],
-    }
-)
+mode = auth.app_mode()
+if mode == auth.SHARE_MODE:
+    # A share link opens one plan read-only: one page, its views linked with the token.
+    navigation = st.navigation(
+        [st.Page("app_pages/shared.py", title="Shared plan", default=True)], position="hidden"
+    )
+elif mode == auth.SIGNED_OUT:
+    navigation = st.navigation(
+        [st.Page(auth.render_sign_in, title="Sign in", url_path="sign-in", default=True)],
+        position="hidden",
+    )
+else:
+    if mode == auth.SIGNED_IN:
+        auth.render_account_box()
+        auth.render_invitations()
+    navigation = st.navigation(
+        {
+            "": [st.Page("app_pages/home.py", title="Home", icon=":material/home:", default=True)],
+            "Your plan in five steps": [
+                st.Page("app_pages/objectives.py", title="Objectives", icon=":material/flag:"),
+                st.Page("app_pages/metrics.py", title="Metrics", icon=":material/straighten:"),
+                st.Page("app_pages/tasks.py", title="Tasks", icon=":material/checklist:"),
+                st.Page(
+                    "app_pages/responsibilities.py",
+                    title="Responsibilities",
+                    icon=":material/group:",
+                ),
+                st.Page("app_pages/review.py", title="Review", icon=":material/rate_review:"),
+            ],
+            "Data": [
+                st.Page("app_pages/accounts.py", title="Accounts", icon=":material/group_add:")
+            ],
+            "Results": [
+                st.Page("app_pages/dashboard.py", title="Dashboard", icon=":material/monitoring:"),
+                st.Page(
+                    "app_pages/leaderboard.py", title="Leaderboard", icon=":material/leaderboard:"
+                ),
+            ],
+            "Workspace": [
+                st.Page("app_pages/settings.py", title="Settings", icon=":material/settings:")
+            ],
+        }
+    )
 navigation.run()

@@ -23,6 +23,8 @@ class Settings:
 
     database_url: str
     secret_key: str | None
+    # The app's public address (https://plan.example.com), the base of share links.
+    public_url: str | None = None
 
 
 def read_secrets(path: Path = SECRETS_PATH) -> dict[str, Any]:
@@ -59,4 +61,5 @@ def load_settings() -> Settings:
     return Settings(
         database_url=normalise_database_url(url),
         secret_key=_setting("SOCIALPLAN_SECRET_KEY", secrets),
+        public_url=_setting("SOCIALPLAN_PUBLIC_URL", secrets),
     )

@@ -24,6 +24,7 @@ PAGES = [
     "app_pages/dashboard.py",
     "app_pages/leaderboard.py",
     "app_pages/accounts.py",
+    "app_pages/settings.py",
 ]
 
 
