@@ -128,10 +128,18 @@ def render_account_box() -> None:
     """Who is signed in, and the Sign out button (hosted mode, in the sidebar)."""
     name = _claim("name") or _claim("email") or users.ANONYMOUS_LABEL
     st.sidebar.caption(f"Signed in as {literal_markdown(str(name))}")
-    if st.sidebar.button("Sign out", key="auth_sign_out"):
-        st.session_state.pop(USER_KEY, None)
-        st.logout()
-        st.rerun()  # the browser follows the logout redirect; the run shows the sign-in screen
+    st.sidebar.button("Sign out", key="auth_sign_out", on_click=sign_out)
+
+
+def sign_out() -> None:
+    """Forget the user and send the browser to /auth/logout (runs before the page redraws).
+
+    As a callback it runs before the script, so the same run already draws the sign-in
+    screen; an st.rerun() after st.logout() could race the logout redirect and leave the
+    sign-in cookie in place.
+    """
+    st.session_state.pop(USER_KEY, None)
+    st.logout()
 
 
 def render_invitations() -> None:
