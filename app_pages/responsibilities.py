@@ -14,6 +14,7 @@ from socialplan.ui.feedback import (
     attempt,
     field_error,
     flash,
+    pinned_version,
     redraw_if_refused,
     show_flash,
     show_refusal,
@@ -30,16 +31,12 @@ st.session_state.setdefault(MATRIX_ERRORS, {})
 
 
 def read_version(person: Person) -> int:
-    """The version of the person their edit form was drawn from: what the user read.
-
-    It stays pinned while the form is on screen, so a save over someone else's newer
-    change gets the Conflict message; a form drawn afresh reads the stored version.
-    """
-    pin_key = f"responsibilities_read_{person.id}"
-    pinned = st.session_state.get(pin_key)
-    if pinned is None or f"responsibilities_edit_{person.id}_{pinned}_name" not in st.session_state:
-        pinned = st.session_state[pin_key] = person.version
-    return pinned
+    """The version of the person its edit form was drawn from (see feedback.pinned_version)."""
+    return pinned_version(
+        f"responsibilities_read_{person.id}",
+        lambda version: f"responsibilities_edit_{person.id}_{version}_name",
+        person.version,
+    )
 
 
 def person_fields(prefix: str, person: Person | None, errors: dict[str, str]) -> dict[str, Any]:

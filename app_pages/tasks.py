@@ -14,6 +14,7 @@ from socialplan.ui.feedback import (
     attempt,
     field_error,
     flash,
+    pinned_version,
     redraw_if_refused,
     show_flash,
     show_refusal,
@@ -28,16 +29,12 @@ st.session_state.setdefault(ADD_ERRORS, {})
 
 
 def read_version(task: Task) -> int:
-    """The version of the task its edit form was drawn from: what the user read.
-
-    It stays pinned while the form is on screen, so a save over someone else's newer
-    change gets the Conflict message; a form drawn afresh reads the stored version.
-    """
-    pin_key = f"tasks_read_{task.id}"
-    pinned = st.session_state.get(pin_key)
-    if pinned is None or f"tasks_edit_{task.id}_{pinned}_title" not in st.session_state:
-        pinned = st.session_state[pin_key] = task.version
-    return pinned
+    """The version of the task its edit form was drawn from (see feedback.pinned_version)."""
+    return pinned_version(
+        f"tasks_read_{task.id}",
+        lambda version: f"tasks_edit_{task.id}_{version}_title",
+        task.version,
+    )
 
 
 def task_fields(

@@ -69,3 +69,16 @@ def redraw_if_refused(errors_key: str) -> None:
     """Run the page again after refused input, so each message is drawn under its field."""
     if st.session_state[errors_key]:
         st.rerun()
+
+
+def pinned_version(pin_key: str, form_key_of: Callable[[int], str], stored: int) -> int:
+    """The version an edit form was drawn from: what the user read.
+
+    It stays pinned while the form is on screen (its widget `form_key_of(version)` exists),
+    so a save over someone else's newer change gets the Conflict message; a form drawn
+    afresh reads the `stored` version.
+    """
+    pinned = st.session_state.get(pin_key)
+    if pinned is None or form_key_of(pinned) not in st.session_state:
+        pinned = st.session_state[pin_key] = stored
+    return pinned
