@@ -69,6 +69,17 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def streamlit_command(port: int) -> list[str]:
+    """The command that serves app.py headless on 127.0.0.1:`port`."""
+    return [
+        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
+        "--server.port", str(port), "--server.address", "127.0.0.1",
+        "--server.headless", "true", "--browser.gatherUsageStats", "false",
+        # The code under test stays as it was at start: no module reloads when a file changes.
+        "--server.fileWatcherType", "none",
+    ]  # fmt: skip
+
+
 @dataclass
 class StreamlitServer:
     url: str
@@ -100,24 +111,7 @@ def streamlit_server(tmp_path: Path) -> Iterator[StreamlitServer]:
     database_url = f"sqlite:///{tmp_path / 'socialplan.db'}"
     log_path = tmp_path / "streamlit.log"
     env = {**os.environ, "SOCIALPLAN_DATABASE_URL": database_url}
-    command = [
-        sys.executable,
-        "-m",
-        "streamlit",
-        "run",
-        str(ROOT / "app.py"),
-        "--server.port",
-        str(port),
-        "--server.address",
-        "127.0.0.1",
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
-        # The code under test stays as it was at start: no module reloads when a file changes.
-        "--server.fileWatcherType",
-        "none",
-    ]
+    command = streamlit_command(port)
     # The log goes to a file, never to a pipe nobody reads (a full pipe would block the server).
     with log_path.open("w") as log:
         process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)

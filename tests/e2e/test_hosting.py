@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -37,6 +36,7 @@ from tests.e2e.conftest import (
     choose,
     fill_date,
     go_to,
+    streamlit_command,
     wait_for_app,
 )
 
@@ -253,23 +253,7 @@ def hosted_server(tmp_path: Path) -> Iterator[HostedServer]:
             # No ~/.streamlit/secrets.toml of whoever runs the tests: only this one.
             "HOME": str(workdir),
         }
-        command = [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(ROOT / "app.py"),
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-            "--browser.gatherUsageStats",
-            "false",
-            "--server.fileWatcherType",
-            "none",
-        ]
+        command = streamlit_command(port)
         with log_path.open("w") as log:
             process = subprocess.Popen(
                 command, cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT
