@@ -266,6 +266,41 @@ def render_delete(workspace) -> None:
             delete_current(workspace.id, confirm)
 
 
+def leave_current(workspace_id: int, name: str) -> None:
+    with db_session() as session:
+        result = attempt(
+            lambda: (
+                members.leave_workspace(
+                    session=session, actor=current_actor(), workspace_id=workspace_id
+                )
+                or True
+            ),
+            ERRORS,
+        )
+    if result is not None:
+        st.session_state.pop("workspace_id", None)
+        st.session_state.pop("plan_id", None)
+        flash(f"You left {name}. Its owner can invite you again.")
+        st.rerun()
+
+
+def render_leave(workspace) -> None:
+    """Leaving is for signed-in members; the last owner is refused by the service."""
+    st.header("Leave the workspace", anchor=False, divider="gray")
+    st.caption(
+        "You stop seeing this workspace. Nothing in it changes; an owner can invite you again."
+    )
+    with st.form("settings_leave_form"):
+        sure = st.checkbox(
+            f"Yes, take me out of {literal_markdown(workspace.name)}", key="settings_leave_sure"
+        )
+        if st.form_submit_button("Leave workspace", key="settings_leave"):
+            if sure:
+                leave_current(workspace.id, workspace.name)
+            else:
+                st.warning("Tick the box to confirm that you want to leave.", icon="☝️")
+
+
 st.title("Settings")
 show_flash()
 with db_session() as session:
@@ -290,5 +325,7 @@ with db_session() as session:
         render_share_links(session, actor, workspace)
     st.header("X token", anchor=False, divider="gray")
     st.page_link(ACCOUNTS_PAGE, label="Manage the X token on the Accounts page", icon="🔑")
+    if not actor.is_local:
+        render_leave(workspace)
     if is_owner:
         render_delete(workspace)

@@ -112,6 +112,9 @@ with db_session() as session:
     view = st.query_params.get("view", "home")
     if view not in VIEWS:
         view = "home"
+    # Streamlit 1.67 drops a page link's extra parameters from the address bar after the
+    # run; writing the view back keeps it there, so a reload or a bookmark opens this view.
+    st.query_params["view"] = view
     st.title(plain(plan.name), anchor=False)
     st.caption("A read-only view of this plan, shared with you by its owner.")
     render_navigation(token, view)

@@ -121,3 +121,16 @@ def test_a_user_without_a_name_is_labelled_by_email_then_generically(session):
     assert users.actor_for_user(by_email).label == "rosa@example.com"
     anonymous = sign_in(session, subject="sub-2", name=None, email=None)
     assert users.actor_for_user(anonymous).label == users.ANONYMOUS_LABEL
+
+
+def test_an_unverified_email_gets_a_notice_naming_it():
+    notice = users.unverified_email_notice(" Sam@Example.com ", False)
+    assert notice is not None and "sam@example.com" in notice
+
+
+@pytest.mark.parametrize(
+    ("email", "verified"),
+    [("sam@example.com", True), ("sam@example.com", None), (None, False), ("", False), (3, False)],
+)
+def test_no_notice_when_the_email_is_verified_unknown_or_missing(email, verified):
+    assert users.unverified_email_notice(email, verified) is None

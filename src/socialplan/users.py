@@ -61,6 +61,23 @@ def _check_identity(issuer: str, subject: str) -> tuple[str, str]:
     return issuer, subject
 
 
+def unverified_email_notice(claimed_email: object, email_verified: object) -> str | None:
+    """What to tell a user whose provider sent an email it marks unverified, else None.
+
+    Invitations are matched by email, and an unverified address is not trusted (anyone could
+    type someone else's), so such a user would otherwise wait for invitations that never
+    come, with no idea why.
+    """
+    email = normalise_email(claimed_email) if isinstance(claimed_email, str) else None
+    if email is None or email_verified is not False:
+        return None
+    return (
+        f"Your sign-in provider has not verified the email {email}, so invitations sent "
+        "to it cannot reach you here. Verify it with your provider, then sign out and in "
+        "again."
+    )
+
+
 def _find(session: Session, issuer: str, subject: str) -> User | None:
     return session.exec(select(User).where(User.issuer == issuer, User.subject == subject)).first()
 

@@ -234,3 +234,80 @@ def test_a_signed_in_stranger_sees_no_other_workspace(app_engine):
     assert not at.exception, at.exception
     assert "There is no workspace yet" in texts(at)
     assert "Stranger" not in texts(at)
+
+
+def test_a_viewer_leaves_a_workspace_and_no_longer_sees_it(app_engine):
+    workspace, _ = rosa_workspace_with_sam_as(app_engine, Role.VIEWER)
+    at = hosted(SAM, "app_pages/settings.py")
+
+    at.checkbox(key="settings_leave_sure").check()
+    at.button(key="settings_leave").click().run()
+
+    assert not at.exception, at.exception
+    assert "You left Rosa's Bakery. Its owner can invite you again." in texts(at)
+    assert "There is no workspace yet" in texts(at)
+    with Session(app_engine) as session:
+        roles = session.exec(
+            select(Membership.role).where(Membership.workspace_id == workspace.id)
+        ).all()
+    assert roles == [Role.OWNER]
+
+
+def test_leaving_needs_the_box_ticked(app_engine):
+    workspace, _ = rosa_workspace_with_sam_as(app_engine, Role.VIEWER)
+    at = hosted(SAM, "app_pages/settings.py")
+
+    at.button(key="settings_leave").click().run()
+
+    assert not at.exception, at.exception
+    assert "Tick the box to confirm that you want to leave." in texts(at)
+    with Session(app_engine) as session:
+        assert len(session.exec(select(Membership)).all()) == 2
+
+
+def test_the_last_owner_cannot_leave(app_engine):
+    rosa_workspace_with_sam_as(app_engine, Role.VIEWER)
+    at = hosted(ROSA, "app_pages/settings.py")
+
+    at.checkbox(key="settings_leave_sure").check()
+    at.button(key="settings_leave").click().run()
+
+    assert not at.exception, at.exception
+    assert "at least one owner" in "\n".join(e.value for e in at.error)
+    with Session(app_engine) as session:
+        assert len(session.exec(select(Membership)).all()) == 2
+
+
+def test_local_mode_offers_no_leaving(app_engine):
+    with Session(app_engine) as session:
+        create_workspace_with_plan(session, Actor.local())
+    at = AppTest.from_file(str(APP), default_timeout=30)
+    at.run()
+    at.switch_page("app_pages/settings.py")
+    at.run()
+
+    assert not at.exception, at.exception
+    assert not [b for b in at.button if b.label == "Leave workspace"]
+
+
+def test_an_unverified_email_is_explained_in_the_sidebar(app_engine):
+    rosa = make_user(app_engine, ROSA)
+    with Session(app_engine, expire_on_commit=False) as session:
+        rosas, _ = create_workspace_with_plan(session, rosa)
+        members.invite(
+            session=session, actor=rosa, workspace_id=rosas.id, email=SAM["email"], role="viewer"
+        )
+
+    at = hosted({**SAM, "email_verified": False})
+
+    assert not at.exception, at.exception
+    warnings = "\n".join(w.value for w in at.sidebar.warning)
+    assert "has not verified the email sam@example.com" in warnings.replace("\\", "")
+    assert "join Rosa's Bakery" not in texts(at)
+
+
+def test_a_verified_email_gets_no_such_warning(app_engine):
+    at = hosted(SAM)
+
+    assert not at.exception, at.exception
+    assert not at.sidebar.warning

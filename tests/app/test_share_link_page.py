@@ -143,3 +143,23 @@ def test_only_the_hash_is_stored(app_engine):
     link_id, token = arrange(app_engine)
     with Session(app_engine) as session:
         assert session.get(ShareLink, link_id).token_hash == sharing.hash_token(token)
+
+
+def test_the_view_is_written_back_to_the_address_so_a_reload_keeps_it(app_engine):
+    _, token = arrange(app_engine)
+
+    at = open_shared(token, "dashboard")
+
+    assert not at.exception, at.exception
+    assert at.query_params["view"] == "dashboard"
+    assert at.query_params["share"] == token
+
+
+def test_an_unknown_view_falls_back_to_the_summary(app_engine):
+    _, token = arrange(app_engine)
+
+    at = open_shared(token, "settings")
+
+    assert not at.exception, at.exception
+    assert at.query_params["view"] == "home"
+    assert "1. Objectives" in texts(at)

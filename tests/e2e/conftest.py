@@ -17,6 +17,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
@@ -24,6 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+import sqlalchemy as sa
+
+from tests.conftest import postgres_admin_url
 
 if TYPE_CHECKING:
     from playwright.sync_api import Locator, Page
@@ -125,6 +129,30 @@ def streamlit_server(tmp_path: Path) -> Iterator[StreamlitServer]:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+@pytest.fixture
+def hosted_database_url(tmp_path: Path) -> Iterator[str]:
+    """The database of a hosted-mode server: a throwaway PostgreSQL database when
+    SOCIALPLAN_TEST_POSTGRES_URL is set (as in CI), else a SQLite file.
+
+    Hosting runs on PostgreSQL, so the hosted browser tests use it whenever it is there; the
+    server migrates the empty database on start, as a fresh hosted instance does.
+    """
+    admin_url = postgres_admin_url()
+    if not admin_url:
+        yield f"sqlite:///{tmp_path / 'hosted.db'}"
+        return
+    name = f"socialplan_e2e_{uuid.uuid4().hex[:10]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    try:
+        yield sa.engine.make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
 
 
 _CALL_FAILED = pytest.StashKey[bool]()

@@ -154,6 +154,9 @@ def render_invitations() -> None:
             return
         if user is None:
             return
+        notice = users.unverified_email_notice(_claim("email"), _claim("email_verified"))
+        if notice:
+            st.sidebar.warning(literal_markdown(notice), icon="✉️")
         pending = members.describe_invitations(
             session=session, invitations=members.pending_invitations_for(session=session, user=user)
         )

@@ -10,10 +10,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from socialplan import plans, workspaces
-from socialplan.access import Actor
+from socialplan.access import ROLE_RANK, Actor, role_in_workspace
 from socialplan.config import load_settings
 from socialplan.db import make_engine, session_scope, upgrade_database
-from socialplan.models import Plan, Workspace
+from socialplan.models import Plan, Role, Workspace
 from socialplan.ui.auth import resolve_actor
 
 HOME_PAGE = "app_pages/home.py"
@@ -108,3 +108,15 @@ def require_plan_context(session: Session) -> tuple[Actor, Workspace, Plan]:
         st.stop()
     st.sidebar.caption(f"{workspace.name} · {plan.name}")
     return actor, workspace, plan
+
+
+def may_edit(session: Session, actor: Actor, workspace: Workspace) -> bool:
+    """Whether the actor may change the plan here (editor or owner): pages show their
+    forms only then, so a viewer is never offered a button the services would refuse."""
+    role = role_in_workspace(session, actor, workspace.id)  # type: ignore[arg-type]
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.EDITOR]
+
+
+def show_read_only_notice(what: str = "this plan") -> None:
+    """The one line a viewer sees where editors see forms."""
+    st.caption(f"👁 You can read {what}; your role here is viewer, so only editors change it.")
