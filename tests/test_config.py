@@ -49,3 +49,12 @@ def test_environment_wins_over_the_secrets_file(workdir, monkeypatch):
 )
 def test_postgres_urls_get_the_psycopg_driver(given, used):
     assert normalise_database_url(given) == used
+
+
+def test_public_url_comes_from_the_environment_or_the_secrets_file(workdir, monkeypatch):
+    monkeypatch.delenv("SOCIALPLAN_PUBLIC_URL", raising=False)
+    assert load_settings().public_url is None
+    write_secrets(workdir, 'SOCIALPLAN_PUBLIC_URL = "https://plan.example.com/"\n')
+    assert load_settings().public_url == "https://plan.example.com/"
+    monkeypatch.setenv("SOCIALPLAN_PUBLIC_URL", "https://other.example.com/")
+    assert load_settings().public_url == "https://other.example.com/"

@@ -121,3 +121,15 @@ def test_delete_needs_the_exact_name_and_removes_only_that_workspace(app_engine)
     assert not at.exception, at.exception
     assert workspace_names(app_engine) == ["Another Shop"]
     assert "The workspace and everything in it are deleted." in texts(at)
+
+
+def test_share_links_point_at_the_configured_public_address(app_engine, monkeypatch):
+    monkeypatch.setenv("SOCIALPLAN_PUBLIC_URL", "https://plan.example.com/app/")
+    arrange(app_engine)
+    at = open_page(PAGE)
+
+    at.text_input(key="settings_share_label").input("for the bank")
+    at.button(key="settings_share_create").click().run()
+
+    assert not at.exception, at.exception
+    assert at.code[0].value.startswith("https://plan.example.com/app/?share=")
