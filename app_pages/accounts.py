@@ -15,7 +15,14 @@ from socialplan.models import AccountKind, MetricSource, Network, Plan, Workspac
 from socialplan.series import SOURCE_LABELS
 from socialplan.sync import SyncProgress, describe_outcome
 from socialplan.text import literal_markdown
-from socialplan.ui.context import current_actor, db_session, select_plan, select_workspace
+from socialplan.ui.context import (
+    current_actor,
+    db_session,
+    may_edit,
+    select_plan,
+    select_workspace,
+    show_read_only_notice,
+)
 from socialplan.ui.feedback import attempt, field_error, flash, show_flash
 
 HOME_PAGE = "app_pages/home.py"
@@ -270,14 +277,11 @@ def render_sync(session: Session, actor: Actor, workspace: Workspace, count: int
         )
 
 
-def render_table(rows: list[AccountRow]) -> None:
+def render_table(rows: list[AccountRow], editable: bool) -> None:
     """The accounts with their newest numbers and a 90-day sparkline of followers."""
     if not rows:
-        st.info(
-            "No accounts yet. Add the business's own profiles below — and a competitor or "
-            "two to compare with.",
-            icon="👋",
-        )
+        advice = " Add the business's own profiles below — and a competitor or two to compare with."
+        st.info(f"No accounts yet.{advice if editable else ''}", icon="👋")
         return
     st.dataframe(
         accounts.overview_frame(rows),
@@ -414,8 +418,8 @@ def render_links(session: Session, actor: Actor, plan: Plan, rows: list[AccountR
 # ---------------------------------------------------------------- removing
 
 
-def render_remove(rows: list[AccountRow], removed: list[AccountRow]) -> None:
-    """Remove an account (its history stays unless deleting it is confirmed); restore one."""
+def render_remove(rows: list[AccountRow]) -> None:
+    """Remove an account (its history stays unless deleting it is confirmed)."""
     errors = st.session_state.get(REMOVE_ERRORS, {})
     by_id = {row.account_id: row for row in rows}
     with st.expander("Remove an account", expanded=bool(errors)):
@@ -447,11 +451,15 @@ def render_remove(rows: list[AccountRow], removed: list[AccountRow]) -> None:
             )
         else:
             st.caption("No account to remove.")
-    if removed:
-        with st.expander(f"Removed accounts ({len(removed)})"):
-            for row in removed:
-                name_column, button_column = st.columns([5, 1])
-                name_column.text(f"{row.label} — removed on {row.removed_at:%d %b %Y}")
+
+
+def render_removed(removed: list[AccountRow], editable: bool) -> None:
+    """The accounts no longer followed, each with a Restore button for editors."""
+    with st.expander(f"Removed accounts ({len(removed)})"):
+        for row in removed:
+            name_column, button_column = st.columns([5, 1])
+            name_column.text(f"{row.label} — removed on {row.removed_at:%d %b %Y}")
+            if editable:
                 button_column.button(
                     "Restore",
                     key=f"accounts_restore_{row.account_id}",
@@ -655,6 +663,28 @@ def plan_business_metrics(session: Session, actor: Actor, plan: Plan | None) -> 
 # ---------------------------------------------------------------- the page
 
 
+def render_editing(
+    session: Session,
+    actor: Actor,
+    workspace: Workspace,
+    plan: Plan | None,
+    rows: list[AccountRow],
+    removed: list[AccountRow],
+    today: date,
+) -> None:
+    """Everything that changes the accounts or their numbers: for editors and owners only."""
+    render_add(workspace)
+    if rows:
+        render_hand_entry(rows, today)
+        if plan is not None:
+            render_links(session, actor, plan, rows)
+    render_remove(rows)
+    if removed:
+        render_removed(removed, editable=True)
+    render_x_token(session, actor, workspace)
+    render_import(session, actor, workspace, plan)
+
+
 st.title("Accounts")
 st.caption(
     "The social profiles the business follows — its own and its competitors'. Their numbers "
@@ -669,19 +699,19 @@ with db_session() as session:
         st.page_link(HOME_PAGE, label="Go to Home", icon="🏠")
         st.stop()
     plan = select_plan(session, actor, workspace)
-    today = date.today()
-    followed = accounts.list_accounts(session=session, actor=actor, workspace_id=workspace.id)
-    render_sync(session, actor, workspace, len(followed))
+    editable = may_edit(session, actor, workspace)
+    if editable:
+        followed = accounts.list_accounts(session=session, actor=actor, workspace_id=workspace.id)
+        render_sync(session, actor, workspace, len(followed))
+    else:
+        show_read_only_notice("this list of accounts")
     every_row = accounts.account_overview(
         session=session, actor=actor, workspace_id=workspace.id, include_removed=True
     )
     rows = [row for row in every_row if row.removed_at is None]
-    render_table(rows)
-    render_add(workspace)
-    if rows:
-        render_hand_entry(rows, today)
-        if plan is not None:
-            render_links(session, actor, plan, rows)
-    render_remove(rows, [row for row in every_row if row.removed_at is not None])
-    render_x_token(session, actor, workspace)
-    render_import(session, actor, workspace, plan)
+    removed = [row for row in every_row if row.removed_at is not None]
+    render_table(rows, editable)
+    if editable:
+        render_editing(session, actor, workspace, plan, rows, removed, date.today())
+    elif removed:
+        render_removed(removed, editable=False)

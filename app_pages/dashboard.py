@@ -15,7 +15,12 @@ from socialplan.dashboard import (
 )
 from socialplan.models import MetricStatus
 from socialplan.status import STATUS_LABELS
-from socialplan.ui.context import db_session, require_plan_context
+from socialplan.ui.context import (
+    db_session,
+    may_edit,
+    require_plan_context,
+    show_read_only_notice,
+)
 from socialplan.ui.score_headline import render_score_headline
 
 METRICS_PAGE = "app_pages/metrics.py"
@@ -37,7 +42,7 @@ def render_summary(panels: list[MetricPanel]) -> None:
         st.page_link(REVIEW_PAGE, label="Go to Review", icon="5️⃣")
 
 
-def render_panel(panel: MetricPanel) -> None:
+def render_panel(panel: MetricPanel, editable: bool) -> None:
     with st.container(border=True):
         st.badge(panel.status_label, color=STATUS_COLORS[panel.status])
         if panel.has_data:
@@ -49,13 +54,14 @@ def render_panel(panel: MetricPanel) -> None:
         st.subheader(panel.metric.name, anchor=False)
         st.caption(panel.source_detail)
         st.info(no_data_hint(panel.metric), icon="ℹ️")
-        if panel.needs_readings:
+        if panel.needs_readings and editable:
             st.page_link(METRICS_PAGE, label="Enter readings on the Metrics step", icon="2️⃣")
 
 
 st.title("Dashboard")
 with db_session() as session:
     actor, workspace, plan = require_plan_context(session)
+    editable = may_edit(session, actor, workspace)
     panels = dashboard_panels(session=session, actor=actor, plan_id=plan.id, today=date.today())
 
 st.caption(
@@ -63,6 +69,8 @@ st.caption(
     "Solid line: your actual numbers. Dashed: the goal line from baseline to target. "
     "Dotted: where the last four weeks' pace leads by the target date."
 )
+if not editable:
+    show_read_only_notice()
 render_score_headline(workspace.id, key="dashboard_score")
 if not panels:
     st.info(
@@ -76,4 +84,4 @@ render_summary(panels)
 for objective, objective_panels in panels_by_objective(panels):
     st.header(objective.title, anchor=False, divider="gray")
     for panel in objective_panels:
-        render_panel(panel)
+        render_panel(panel, editable)

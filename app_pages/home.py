@@ -5,10 +5,18 @@ from datetime import date, timedelta
 import streamlit as st
 
 from socialplan import demo, workspaces
-from socialplan.ui.context import current_actor, db_session, select_plan, select_workspace
+from socialplan.models import Plan
+from socialplan.ui.context import (
+    current_actor,
+    db_session,
+    may_edit,
+    select_plan,
+    select_workspace,
+    show_read_only_notice,
+)
 from socialplan.ui.feedback import attempt, field_error, flash, show_flash
 from socialplan.ui.score_headline import render_score_headline
-from socialplan.wizard import next_step, review_due_text, step_progress
+from socialplan.wizard import StepState, next_step, review_due_text, step_progress
 
 ERRORS = "home_errors"
 st.session_state.setdefault(ERRORS, {})
@@ -35,14 +43,9 @@ def start_my_plan() -> None:
         flash(f"Your plan “{created[1].name}” is ready. Step 1: write your objectives.")
 
 
-def render_welcome() -> None:
-    st.title("Welcome to Social Plan")
-    st.write(
-        "Turn the time you spend on social media into a plan with numbers: what you want "
-        "from it, how you will measure it, who does what, and a regular check on how it goes."
-    )
-    start_column, demo_column = st.columns(2, gap="large")
-    with start_column, st.form("home_start"):
+def render_start_form() -> None:
+    """The form that starts a new business, owned by whoever fills it in, with its first plan."""
+    with st.form("home_start"):
         st.subheader("Start my plan")
         errors = st.session_state[ERRORS]
         st.text_input("Business name", key="home_business", placeholder="Rosa's Bakery")
@@ -54,6 +57,17 @@ def render_welcome() -> None:
         st.date_input("Period end", value=today + timedelta(days=182), key="home_period_end")
         field_error(errors, "period_end", "Period end")
         st.form_submit_button("Start my plan", type="primary", on_click=start_my_plan)
+
+
+def render_welcome() -> None:
+    st.title("Welcome to Social Plan")
+    st.write(
+        "Turn the time you spend on social media into a plan with numbers: what you want "
+        "from it, how you will measure it, who does what, and a regular check on how it goes."
+    )
+    start_column, demo_column = st.columns(2, gap="large")
+    with start_column:
+        render_start_form()
     with demo_column:
         st.subheader("Explore the demo")
         st.write(
@@ -79,12 +93,24 @@ def render_plan_overview() -> None:
         workspace = select_workspace(session, actor)
         plan = select_plan(session, actor, workspace) if workspace else None
         steps = step_progress(session=session, actor=actor, plan_id=plan.id) if plan else []
+        editable = workspace is None or may_edit(session, actor, workspace)
     st.title(workspace.name if workspace else "Social Plan")
+    if not editable:
+        show_read_only_notice("this business's plan")
     if workspace is not None:
         render_score_headline(workspace.id, key="home_score")
     if plan is None:
         st.info("This business has no plan yet.")
-        return
+    else:
+        render_steps(plan, steps, editable)
+    if not editable:
+        # Reading someone else's plan is no bar to starting one's own business.
+        with st.expander("Start a plan for your own business"):
+            render_start_form()
+
+
+def render_steps(plan: Plan, steps: list[StepState], editable: bool) -> None:
+    """The plan's period and its five steps; for editors, the step to do next."""
     st.subheader(f"{plan.name} · {plan.period_start:%d %b %Y} – {plan.period_end:%d %b %Y}")
     st.caption(f"Status: {plan.status}")
     done = sum(s.complete for s in steps)
@@ -93,13 +119,14 @@ def render_plan_overview() -> None:
         icon = ":material/check_circle:" if step.complete else ":material/radio_button_unchecked:"
         st.page_link(step.page, label=f"{step.number}. {step.title} — {step.detail}", icon=icon)
     upcoming = next_step(steps)
-    if upcoming:
+    if upcoming and editable:
         st.info(f"Next: step {upcoming.number}, {upcoming.title}. {upcoming.detail}")
         st.page_link(
             upcoming.page, label=f"Go to {upcoming.title}", icon=":material/arrow_forward:"
         )
     else:
-        st.success("Your plan is complete. Check the dashboard and keep your review date.")
+        if upcoming is None:
+            st.success("Your plan is complete. Check the dashboard and keep your review date.")
         st.page_link(
             "app_pages/dashboard.py", label="Open the dashboard", icon=":material/monitoring:"
         )

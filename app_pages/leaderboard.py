@@ -12,7 +12,13 @@ from socialplan.leaderboards import Board
 from socialplan.models import Workspace
 from socialplan.peers import GroupMembership
 from socialplan.scoring import PART_LABELS
-from socialplan.ui.context import current_actor, db_session, select_workspace
+from socialplan.ui.context import (
+    current_actor,
+    db_session,
+    may_edit,
+    select_workspace,
+    show_read_only_notice,
+)
 from socialplan.ui.feedback import attempt, field_error, flash, show_flash
 from socialplan.ui.score_headline import plain
 
@@ -259,18 +265,21 @@ def render_detail(board: Board, workspace_id: int, key: str) -> None:
         st.markdown("\n".join(f"- {line}" for line in detail.explanation))
 
 
-def render_membership(workspace: Workspace, membership: GroupMembership) -> None:
-    """One group: its code, what this business shares, the board, the histogram, members."""
-    st.subheader(membership.group.name, anchor=False)
-    if membership.group.description:
-        st.text(membership.group.description)
-    st.caption("Invite code — hand it to the businesses you want in the group:")
-    st.code(membership.group.invite_code, language=None)
-    with db_session() as session:
-        own = peers.enterable_accounts(
-            session=session, actor=current_actor(), workspace_id=workspace.id
-        )
-    labels = {account.id: account_label(account) for account in own}
+def render_sharing_read_only(membership: GroupMembership, labels: dict[int, str]) -> None:
+    """What this business shares with the group, for a reader who cannot change it."""
+    entered = [labels[i] for i in sorted(membership.entered_account_ids) if i in labels]
+    st.text(
+        "Your accounts on this board: "
+        + (", ".join(entered) if entered else "none")
+        + "\nPlan progress shared with the group: "
+        + ("yes" if membership.member.share_progress else "no")
+    )
+
+
+def render_sharing_form(
+    workspace: Workspace, membership: GroupMembership, labels: dict[int, str]
+) -> None:
+    """The form choosing which accounts are on the board and whether progress is shared."""
     entries = entries_key(workspace.id, membership.group.id)
     share = share_key(workspace.id, membership.group.id)
     st.session_state.setdefault(entries, sorted(membership.entered_account_ids & set(labels)))
@@ -291,6 +300,26 @@ def render_membership(workspace: Workspace, membership: GroupMembership) -> None
             on_click=save_sharing,
             args=(workspace.id, membership.group.id),
         )
+
+
+def render_membership(workspace: Workspace, membership: GroupMembership, editable: bool) -> None:
+    """One group: its code, what this business shares, the board, the histogram, members."""
+    st.subheader(membership.group.name, anchor=False)
+    if membership.group.description:
+        st.text(membership.group.description)
+    if editable:
+        # The code lets other businesses in: handing it out is an editor's call.
+        st.caption("Invite code — hand it to the businesses you want in the group:")
+        st.code(membership.group.invite_code, language=None)
+    with db_session() as session:
+        own = peers.enterable_accounts(
+            session=session, actor=current_actor(), workspace_id=workspace.id
+        )
+    labels = {account.id: account_label(account) for account in own}
+    if editable:
+        render_sharing_form(workspace, membership, labels)
+    else:
+        render_sharing_read_only(membership, labels)
     with db_session() as session:
         board = leaderboards.group_board(
             session=session,
@@ -305,10 +334,13 @@ def render_membership(workspace: Workspace, membership: GroupMembership) -> None
         if not board.own_scores:
             st.caption("Enter one of your accounts to see where you are on the histogram.")
     render_detail(board, workspace.id, "leaderboard_group_detail")
-    render_leave_and_members(workspace, membership)
+    render_members(workspace, membership, editable)
+    if editable:
+        render_leave(workspace, membership)
 
 
-def render_leave_and_members(workspace: Workspace, membership: GroupMembership) -> None:
+def render_members(workspace: Workspace, membership: GroupMembership, editable: bool) -> None:
+    """The group's members, for the business that created it; editors may remove one."""
     if membership.is_creator:
         with st.expander("Members"), db_session() as session:
             members = peers.list_members(
@@ -320,13 +352,17 @@ def render_leave_and_members(workspace: Workspace, membership: GroupMembership) 
             for member in members:
                 name_column, button_column = st.columns([4, 1])
                 name_column.text(f"{member.name} · {member.entries} accounts entered")
-                if not member.is_creator:
+                if editable and not member.is_creator:
                     button_column.button(
                         "Remove",
                         key=f"leaderboard_remove_{membership.group.id}_{member.workspace_id}",
                         on_click=remove_member,
                         args=(workspace.id, membership.group.id, member.workspace_id, member.name),
                     )
+
+
+def render_leave(workspace: Workspace, membership: GroupMembership) -> None:
+    """The way out of the group, behind a popover that says what leaving does."""
     with st.popover("Leave this group"):
         st.write("Your accounts leave the board at once. You can join again with the code.")
         st.button(
@@ -337,18 +373,19 @@ def render_leave_and_members(workspace: Workspace, membership: GroupMembership) 
         )
 
 
-def render_peer_groups(workspace: Workspace) -> None:
+def render_peer_groups(workspace: Workspace, editable: bool) -> None:
     with db_session() as session:
         memberships = peers.list_memberships(
             session=session, actor=current_actor(), workspace_id=workspace.id
         )
     if not memberships:
-        st.info(
-            "Your business is in no peer group yet. Create one and hand its invite code to "
-            "the businesses you want to compare with, or join one with the code you were given.",
-            icon="ℹ️",
+        advice = (
+            " Create one and hand its invite code to the businesses you want to compare "
+            "with, or join one with the code you were given."
         )
-        render_create_and_join(workspace)
+        st.info(f"Your business is in no peer group yet.{advice if editable else ''}", icon="ℹ️")
+        if editable:
+            render_create_and_join(workspace)
         return
     by_id = {membership.group.id: membership for membership in memberships}
     if st.session_state.get("leaderboard_group") not in by_id:
@@ -357,9 +394,10 @@ def render_peer_groups(workspace: Workspace) -> None:
         st.selectbox(
             "Group", list(by_id), format_func=lambda g: by_id[g].group.name, key="leaderboard_group"
         )
-    render_membership(workspace, by_id[st.session_state["leaderboard_group"]])
-    with st.expander("Create or join another group"):
-        render_create_and_join(workspace)
+    render_membership(workspace, by_id[st.session_state["leaderboard_group"]], editable)
+    if editable:
+        with st.expander("Create or join another group"):
+            render_create_and_join(workspace)
 
 
 def render_competitors(workspace: Workspace) -> None:
@@ -390,15 +428,19 @@ def render_team(workspace: Workspace) -> None:
 st.title("Leaderboard")
 show_flash()
 with db_session() as session:
-    workspace = select_workspace(session, current_actor())
+    actor = current_actor()
+    workspace = select_workspace(session, actor)
+    editable = workspace is not None and may_edit(session, actor, workspace)
 if workspace is None:
     st.info("There is no business yet. Start your plan on the Home page — it takes a minute.")
     st.page_link(HOME_PAGE, label="Go to Home", icon="🏠")
     st.stop()
+if not editable:
+    show_read_only_notice("what this business shares with its peer groups")
 
 peer_tab, competitor_tab, team_tab = st.tabs(["Peer groups", "Competitors", "Team"])
 with peer_tab:
-    render_peer_groups(workspace)
+    render_peer_groups(workspace, editable)
 with competitor_tab:
     render_competitors(workspace)
 with team_tab:

@@ -11,7 +11,12 @@ from socialplan.metrics import DIRECTION_LABELS, format_number, is_account_sourc
 from socialplan.models import Direction, Metric, MetricSource, Objective, ObjectiveCategory, Plan
 from socialplan.objectives import CATEGORY_LABELS
 from socialplan.series import SOURCE_LABELS, SOURCE_UNITS
-from socialplan.ui.context import db_session, require_plan_context
+from socialplan.ui.context import (
+    db_session,
+    may_edit,
+    require_plan_context,
+    show_read_only_notice,
+)
 from socialplan.ui.feedback import attempt, field_error, flash, run_save, show_flash
 
 OBJECTIVES_PAGE = "app_pages/objectives.py"
@@ -227,8 +232,17 @@ def render_edit_form(metric: Metric, plan: Plan, accounts: dict[int | None, str]
         )
 
 
-def render_readings(session: Session, actor: Actor, metric: Metric) -> None:
-    """The table of a hand-entered metric's readings, with its Save button."""
+def readings_columns() -> dict[str, object]:
+    """How the readings table shows (and, for editors, checks) its columns."""
+    return {
+        "day": st.column_config.DateColumn("Day", format="YYYY-MM-DD", required=True),
+        "value": st.column_config.NumberColumn("Value", required=True),
+        "note": st.column_config.TextColumn("Note", max_chars=2000),
+    }
+
+
+def render_readings(session: Session, actor: Actor, metric: Metric, editable: bool) -> None:
+    """The table of a hand-entered metric's readings; for editors editable, with Save."""
     readings = metrics.list_readings(session=session, actor=actor, metric_id=metric.id)
     errors_key = readings_key(metric.id, "errors")
     errors = st.session_state.get(errors_key, {})
@@ -238,6 +252,14 @@ def render_readings(session: Session, actor: Actor, metric: Metric) -> None:
         else ""
     )
     with st.expander(f"Readings ({len(readings)}){latest}", expanded=not readings or bool(errors)):
+        if not editable:
+            st.dataframe(
+                metrics.readings_table(readings),
+                hide_index=True,
+                width="stretch",
+                column_config=readings_columns(),
+            )
+            return
         st.caption(
             "Type a number each time you count it — weekly is plenty. Add a row with the + "
             "under the table; select rows and press the bin to delete them."
@@ -251,11 +273,7 @@ def render_readings(session: Session, actor: Actor, metric: Metric) -> None:
             num_rows="dynamic",
             hide_index=True,
             width="stretch",
-            column_config={
-                "day": st.column_config.DateColumn("Day", format="YYYY-MM-DD", required=True),
-                "value": st.column_config.NumberColumn("Value", required=True),
-                "note": st.column_config.TextColumn("Note", max_chars=2000),
-            },
+            column_config=readings_columns(),
         )
         if st.button("Save readings", key=readings_key(metric.id, "save")):
             saved = attempt(
@@ -283,24 +301,26 @@ def render_metric(
     plan: Plan,
     metric: Metric,
     accounts: dict[int | None, str],
+    editable: bool,
 ) -> None:
-    """One metric: what it measures, its goal, and its edit, archive and readings."""
-    version_read(metric)
+    """One metric: what it measures, its goal, its readings; for editors, edit and archive."""
     with st.container(border=True):
         name_column, button_column = st.columns([5, 1])
         name_column.markdown(f"**{metric.name}**")
         name_column.caption(
             f"{metrics.source_label(metric, accounts)} · {metrics.metric_summary(metric)}"
         )
-        button_column.button(
-            "Archive",
-            key=edit_key(metric.id, "archive"),
-            on_click=set_archived,
-            args=(metric.id, True),
-        )
-        render_edit_form(metric, plan, accounts)
+        if editable:
+            version_read(metric)
+            button_column.button(
+                "Archive",
+                key=edit_key(metric.id, "archive"),
+                on_click=set_archived,
+                args=(metric.id, True),
+            )
+            render_edit_form(metric, plan, accounts)
         if not is_account_source(metric.source):
-            render_readings(session, actor, metric)
+            render_readings(session, actor, metric, editable)
 
 
 # ---------------------------------------------------------------- adding
@@ -452,13 +472,15 @@ def render_add_form(
 # ---------------------------------------------------------------- an objective
 
 
-def render_archived(archived: list[Metric]) -> None:
-    """An objective's archived metrics, each with a Restore button."""
+def render_archived(archived: list[Metric], editable: bool) -> None:
+    """An objective's archived metrics, each with a Restore button for editors."""
     with st.expander(f"Archived metrics ({len(archived)})"):
         for metric in archived:
-            st.session_state[edit_key(metric.id, "version")] = metric.version
             name_column, button_column = st.columns([5, 1])
             name_column.write(metric.name)
+            if not editable:
+                continue
+            st.session_state[edit_key(metric.id, "version")] = metric.version
             button_column.button(
                 "Restore",
                 key=edit_key(metric.id, "restore"),
@@ -474,6 +496,7 @@ def render_objective(
     objective: Objective,
     number: int,
     accounts: dict[int | None, str],
+    editable: bool,
 ) -> bool:
     """Draw one objective with its metrics; True when it has at least one."""
     st.subheader(f"{number}. {objective.title}", divider="gray")
@@ -485,21 +508,24 @@ def render_objective(
     if not active:
         st.info(
             "No metric yet. How will you know this objective is working? Open “Add a metric” "
-            "and start from a suggestion.",
+            "and start from a suggestion."
+            if editable
+            else "No metric yet.",
             icon="📏",
         )
     for metric in active:
-        render_metric(session, actor, plan, metric, accounts)
-    render_add_form(session, actor, plan, objective, accounts)
+        render_metric(session, actor, plan, metric, accounts, editable)
+    if editable:
+        render_add_form(session, actor, plan, objective, accounts)
     archived = [m for m in listed if m.archived_at is not None]
     if archived:
-        render_archived(archived)
+        render_archived(archived, editable)
     return bool(active)
 
 
-def render_next_step(complete: bool) -> None:
-    """The way on to step 3, once every objective can be measured."""
-    if complete:
+def render_next_step(complete: bool, editable: bool) -> None:
+    """The way on to step 3, once every objective can be measured (or to read it)."""
+    if complete or not editable:
         st.page_link(
             TASKS_PAGE, label="Next: step 3, Tasks — the work that moves these numbers", icon="➡️"
         )
@@ -515,18 +541,21 @@ st.caption(
 show_flash()
 with db_session() as session:
     actor, workspace, plan = require_plan_context(session)
+    editable = may_edit(session, actor, workspace)
+    if not editable:
+        show_read_only_notice()
     objective_list = objectives.list_objectives(session=session, actor=actor, plan_id=plan.id)
     if not objective_list:
         st.info(
-            "Metrics measure objectives, and this plan has none yet. Write down what the "
-            "business wants from social media first.",
+            "Metrics measure objectives, and this plan has none yet."
+            + (" Write down what the business wants from social media first." if editable else ""),
             icon="🎯",
         )
         st.page_link(OBJECTIVES_PAGE, label="Go to step 1, Objectives", icon="⬅️")
         st.stop()
     accounts = metrics.account_choices(session=session, actor=actor, workspace_id=workspace.id)
     covered = [
-        render_objective(session, actor, plan, objective, number, accounts)
+        render_objective(session, actor, plan, objective, number, accounts, editable)
         for number, objective in enumerate(objective_list, start=1)
     ]
-    render_next_step(all(covered))
+    render_next_step(all(covered), editable)

@@ -5,7 +5,12 @@ import streamlit as st
 from socialplan import objectives
 from socialplan.models import Objective, ObjectiveCategory, Priority
 from socialplan.objectives import CATEGORY_LABELS, PRIORITY_LABELS
-from socialplan.ui.context import db_session, require_plan_context
+from socialplan.ui.context import (
+    db_session,
+    may_edit,
+    require_plan_context,
+    show_read_only_notice,
+)
 from socialplan.ui.feedback import field_error, run_save, show_flash
 
 METRICS_PAGE = "app_pages/metrics.py"
@@ -139,10 +144,8 @@ def render_edit_form(objective: Objective, errors: dict[str, str]) -> None:
         )
 
 
-def render_objective(objective: Objective, number: int, count: int) -> None:
-    """One objective as a card: title, kind, priority, why, and its buttons."""
-    version_read(objective)
-    errors = st.session_state.get(edit_key(objective.id, "errors"), {})
+def render_objective(objective: Objective, number: int, count: int, editable: bool) -> None:
+    """One objective as a card: title, kind, priority, why, and (for editors) its buttons."""
     with st.container(border=True):
         st.markdown(f"**{number}. {objective.title}**")
         category = CATEGORY_LABELS[ObjectiveCategory(objective.category)]
@@ -150,28 +153,36 @@ def render_objective(objective: Objective, number: int, count: int) -> None:
         st.caption(f"{category} · {priority} priority")
         if objective.why:
             st.write(objective.why)
-        up, down, archive, _ = st.columns([1, 1, 1, 3])
-        up.button(
-            "Move up",
-            key=edit_key(objective.id, "up"),
-            disabled=number == 1,
-            on_click=move,
-            args=(objective.id, -1),
-        )
-        down.button(
-            "Move down",
-            key=edit_key(objective.id, "down"),
-            disabled=number == count,
-            on_click=move,
-            args=(objective.id, 1),
-        )
-        archive.button(
-            "Archive",
-            key=edit_key(objective.id, "archive"),
-            on_click=set_archived,
-            args=(objective.id, True),
-        )
-        render_edit_form(objective, errors)
+        if editable:
+            render_objective_controls(objective, number, count)
+
+
+def render_objective_controls(objective: Objective, number: int, count: int) -> None:
+    """An objective's move, archive and edit controls."""
+    version_read(objective)
+    errors = st.session_state.get(edit_key(objective.id, "errors"), {})
+    up, down, archive, _ = st.columns([1, 1, 1, 3])
+    up.button(
+        "Move up",
+        key=edit_key(objective.id, "up"),
+        disabled=number == 1,
+        on_click=move,
+        args=(objective.id, -1),
+    )
+    down.button(
+        "Move down",
+        key=edit_key(objective.id, "down"),
+        disabled=number == count,
+        on_click=move,
+        args=(objective.id, 1),
+    )
+    archive.button(
+        "Archive",
+        key=edit_key(objective.id, "archive"),
+        on_click=set_archived,
+        args=(objective.id, True),
+    )
+    render_edit_form(objective, errors)
 
 
 def render_add_form(plan_id: int, first: bool) -> None:
@@ -217,14 +228,16 @@ def render_add_form(plan_id: int, first: bool) -> None:
         )
 
 
-def render_archived(archived: list[Objective]) -> None:
-    """The archived objectives, each with a Restore button."""
+def render_archived(archived: list[Objective], editable: bool) -> None:
+    """The archived objectives, each with a Restore button for editors."""
     with st.expander(f"Archived objectives ({len(archived)})"):
         st.caption("Archived objectives are out of the plan but keep their history.")
         for objective in archived:
-            version_read(objective)
             title_column, button_column = st.columns([4, 1])
             title_column.write(objective.title)
+            if not editable:
+                continue
+            version_read(objective)
             button_column.button(
                 "Restore",
                 key=edit_key(objective.id, "restore"),
@@ -241,25 +254,31 @@ st.caption(
 show_flash()
 with db_session() as session:
     actor, workspace, plan = require_plan_context(session)
+    editable = may_edit(session, actor, workspace)
     listed = objectives.list_objectives(
         session=session, actor=actor, plan_id=plan.id, include_archived=True
     )
 active = [o for o in listed if o.archived_at is None]
 archived = [o for o in listed if o.archived_at is not None]
 
+if not editable:
+    show_read_only_notice()
 if active:
     for number, objective in enumerate(active, start=1):
-        render_objective(objective, number, len(active))
-else:
+        render_objective(objective, number, len(active), editable)
+elif editable:
     st.info(
         "No objectives yet. A good objective names one thing the business wants from "
         "social media and says why it matters — for example “Fill the Saturday baking "
         "workshop every month”, because it pays for the quiet weekdays.",
         icon="🎯",
     )
-render_add_form(plan.id, first=not active)
+else:
+    st.info("No objectives yet.", icon="🎯")
+if editable:
+    render_add_form(plan.id, first=not active)
 if archived:
-    render_archived(archived)
+    render_archived(archived, editable)
 if active:
     st.page_link(
         METRICS_PAGE,

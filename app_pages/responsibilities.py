@@ -9,7 +9,12 @@ from socialplan import people, responsibilities
 from socialplan.access import Actor
 from socialplan.models import TITLE_MAX, Person, Plan, Workspace
 from socialplan.responsibilities import ITEM_COLUMN, ROLE_LETTERS, ROLE_MEANINGS, CellKey
-from socialplan.ui.context import db_session, require_plan_context
+from socialplan.ui.context import (
+    db_session,
+    may_edit,
+    require_plan_context,
+    show_read_only_notice,
+)
 from socialplan.ui.feedback import (
     attempt,
     field_error,
@@ -70,16 +75,22 @@ def person_fields(prefix: str, person: Person | None, errors: dict[str, str]) ->
     return {"name": name, "email": email, "weekly_budget_minutes": people.hours_to_minutes(hours)}
 
 
-def render_team(session: Session, actor: Actor, workspace: Workspace, team: list[Person]) -> None:
+def render_team(team: list[Person], editable: bool) -> None:
     st.header("Your team", anchor=False)
     if team:
         st.dataframe(people.person_table(team), hide_index=True)
     else:
-        st.info(
-            "Nobody is on the team yet. Add yourself and everyone who posts for the "
-            "business, with the hours a week each may spend on social media.",
-            icon="👥",
+        advice = (
+            " Add yourself and everyone who posts for the business, with the hours a week "
+            "each may spend on social media."
         )
+        st.info(f"Nobody is on the team yet.{advice if editable else ''}", icon="👥")
+
+
+def render_team_forms(
+    session: Session, actor: Actor, workspace: Workspace, team: list[Person]
+) -> None:
+    """The form that adds a person, and each person's change form."""
     errors = st.session_state[ADD_ERRORS]
     with st.form("responsibilities_add_form", clear_on_submit=False):
         st.subheader("Add a person", anchor=False)
@@ -154,7 +165,9 @@ def cells_seen(current: dict[CellKey, Any]) -> dict[CellKey, Any]:
     return seen
 
 
-def render_matrix(session: Session, actor: Actor, plan: Plan, team: list[Person]) -> None:
+def render_matrix(
+    session: Session, actor: Actor, plan: Plan, team: list[Person], editable: bool
+) -> None:
     st.header("Who does what", anchor=False)
     st.markdown(
         "\n".join(
@@ -168,9 +181,12 @@ def render_matrix(session: Session, actor: Actor, plan: Plan, team: list[Person]
         st.page_link(OBJECTIVES_PAGE, label="Go to step 1, Objectives", icon="🎯")
         return
     if not team:
-        st.info("Add people above, then give each of them a role here.")
+        st.info(
+            "Add people above, then give each of them a role here."
+            if editable
+            else "Nobody is on the team yet, so nobody has a role."
+        )
         return
-    seen = cells_seen(matrix.cells)
     names = dict(matrix.people)
     column_config: dict[str, Any] = {
         ITEM_COLUMN: st.column_config.TextColumn(ITEM_COLUMN, disabled=True, width="large")
@@ -179,6 +195,27 @@ def render_matrix(session: Session, actor: Actor, plan: Plan, team: list[Person]
         column_config[responsibilities.person_column(person_id)] = st.column_config.SelectboxColumn(
             name, options=list(ROLE_LETTERS.values()), required=False
         )
+    if editable:
+        render_matrix_editor(session, actor, plan, matrix, column_config)
+    else:
+        st.dataframe(
+            responsibilities.matrix_frame(matrix),
+            column_config=column_config,
+            hide_index=True,
+            key="responsibilities_matrix",
+        )
+    render_matrix_gaps(session, actor, plan, matrix)
+
+
+def render_matrix_editor(
+    session: Session,
+    actor: Actor,
+    plan: Plan,
+    matrix: responsibilities.ResponsibilityMatrix,
+    column_config: dict[str, Any],
+) -> None:
+    """The matrix as an editable table, with its Save button and the messages of a refusal."""
+    seen = cells_seen(matrix.cells)
     st.caption(
         "Pick a letter in each person's column. A task's R is its owner; exactly one A per "
         "objective. Then press Save."
@@ -210,7 +247,6 @@ def render_matrix(session: Session, actor: Actor, plan: Plan, team: list[Person]
             flash("Responsibilities saved.")
             st.rerun()
         redraw_if_refused(MATRIX_ERRORS)
-    render_matrix_gaps(session, actor, plan, matrix)
 
 
 def render_matrix_gaps(
@@ -234,7 +270,7 @@ def render_matrix_gaps(
         st.success("Every objective has one accountable person and every task an owner.")
 
 
-def render_time(session: Session, actor: Actor, plan: Plan) -> None:
+def render_time(session: Session, actor: Actor, plan: Plan, editable: bool) -> None:
     st.header("Time each week", anchor=False)
     loads = responsibilities.team_load(session=session, actor=actor, plan_id=plan.id)
     st.info(responsibilities.team_hours_sentence(loads), icon="⏱️")
@@ -248,20 +284,26 @@ def render_time(session: Session, actor: Actor, plan: Plan) -> None:
         "task counts a twelfth of a year's weeks). One-off tasks are not counted — they do "
         "not repeat — and show on the Tasks page in the week they fall due."
     )
-    st.page_link(TASKS_PAGE, label="Change tasks or owners on step 3, Tasks", icon="📝")
+    if editable:
+        st.page_link(TASKS_PAGE, label="Change tasks or owners on step 3, Tasks", icon="📝")
 
 
 st.title("Responsibilities")
 show_flash()
 with db_session() as session:
     actor, workspace, plan = require_plan_context(session)
+    editable = may_edit(session, actor, workspace)
     st.caption(
         "Step 4 of 5 · Who is on the team, who does each task, who answers for each "
         "objective, and the hours a week each person may spend."
     )
+    if not editable:
+        show_read_only_notice()
     team = people.list_people(session=session, actor=actor, workspace_id=workspace.id)
-    render_team(session, actor, workspace, team)
-    render_matrix(session, actor, plan, team)
-    render_time(session, actor, plan)
+    render_team(team, editable)
+    if editable:
+        render_team_forms(session, actor, workspace, team)
+    render_matrix(session, actor, plan, team, editable)
+    render_time(session, actor, plan, editable)
 st.divider()
 st.page_link(REVIEW_PAGE, label="Next: step 5, Review", icon="➡️")

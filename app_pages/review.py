@@ -19,8 +19,14 @@ from socialplan.reviews import (
 )
 from socialplan.scorecard import MetricScore, plan_scorecard
 from socialplan.tasks import CADENCE_LABELS as TASK_CADENCE_LABELS
-from socialplan.ui.context import db_session, require_plan_context
+from socialplan.ui.context import (
+    db_session,
+    may_edit,
+    require_plan_context,
+    show_read_only_notice,
+)
 from socialplan.ui.feedback import attempt, field_error, flash, show_flash
+from socialplan.wizard import review_due_text
 
 T = TypeVar("T")
 
@@ -67,9 +73,24 @@ def versions_seen(key: str, current: dict[int, int]) -> dict[int, int]:
     return seen
 
 
-def render_schedule(session: Session, actor: Actor, plan: Plan, today: date) -> None:
-    """How often the plan is reviewed, when next, and the form to change both."""
+def render_schedule_read_only(plan: Plan, today: date) -> None:
+    """How often the plan is reviewed and when next, for a reader who cannot hold a review."""
+    if plan.review_cadence is None or plan.next_review_on is None:
+        st.info("No review is scheduled yet.", icon="🗓️")
+        return
+    cadence = reviews.CADENCE_LABELS[ReviewCadence(plan.review_cadence)]
+    next_on = review_due_text(plan.next_review_on, today)
+    st.info(f"{cadence}. Next review: {next_on}.", icon="🗓️")
+
+
+def render_schedule(
+    session: Session, actor: Actor, plan: Plan, today: date, editable: bool
+) -> None:
+    """How often the plan is reviewed, when next, and (for editors) the form to change both."""
     st.header("Review schedule", anchor=False, divider="gray")
+    if not editable:
+        render_schedule_read_only(plan, today)
+        return
     st.info(reviews.next_review_text(plan, today), icon="🗓️")
     read_version = versions_seen("review_plan_version", {plan.id: plan.version})[plan.id]
     errors = st.session_state[SCHEDULE_ERRORS]
@@ -112,8 +133,10 @@ def render_schedule(session: Session, actor: Actor, plan: Plan, today: date) -> 
                 st.rerun()
 
 
-def render_metric(score: MetricScore, held_on: date, errors: dict[str, str]) -> None:
-    """One metric of the review: where it stands, and the team's confidence and comment."""
+def render_metric(
+    score: MetricScore, held_on: date, errors: dict[str, str], editable: bool
+) -> None:
+    """One metric of the review: where it stands; for editors, confidence and comment fields."""
     metric_id = score.metric.id
     line = reviews.score_line(score)
     # Headings, captions and labels read Markdown: what users typed goes in escaped.
@@ -129,6 +152,8 @@ def render_metric(score: MetricScore, held_on: date, errors: dict[str, str]) -> 
         actual.metric(f"Latest actual{unit}", line["actual"])
         goal.metric(f"Goal on {held_on:%d %b}{unit}", line["goal"])
         progress.metric("Progress to target", line["progress"])
+        if not editable:
+            return
         st.slider(
             "How confident are you that it reaches its target? (0 = not at all, 10 = sure)",
             min_value=0,
@@ -399,17 +424,28 @@ def render_save(
         st.rerun()
 
 
-def render_review_session(session: Session, actor: Actor, plan: Plan, today: date) -> None:
-    """A review session: every metric, the corrections and the save; or what to do first."""
-    st.header("Start a review", anchor=False, divider="gray")
+def render_review_session(
+    session: Session, actor: Actor, plan: Plan, today: date, editable: bool
+) -> None:
+    """A review session: every metric, the corrections and the save; or what to do first.
+
+    A viewer sees the same metrics as they stand today, without anything to fill in.
+    """
+    title = "Start a review" if editable else "Where each metric stands"
+    st.header(title, anchor=False, divider="gray")
     st.caption(reviews.status_rule_text())
     latest = plan.period_end + reviews.GRACE_AFTER_END
-    held_on = st.date_input(
-        "Review date",
-        value=min(max(today, plan.period_start), latest),
-        min_value=plan.period_start,
-        max_value=latest,
-        key="review_held_on",
+    default_day = min(max(today, plan.period_start), latest)
+    held_on = (
+        st.date_input(
+            "Review date",
+            value=default_day,
+            min_value=plan.period_start,
+            max_value=latest,
+            key="review_held_on",
+        )
+        if editable
+        else default_day
     )
     scores = plan_scorecard(session=session, actor=actor, plan_id=plan.id, today=held_on)
     if not scores:
@@ -419,6 +455,10 @@ def render_review_session(session: Session, actor: Actor, plan: Plan, today: dat
         )
         st.page_link(METRICS_PAGE, label="Go to Metrics", icon="2️⃣")
         return
+    if not editable:
+        for score in scores:
+            render_metric(score, held_on, {}, editable=False)
+        return
     st.write(
         "For each metric, look at where it stands against the goal for the review date, say "
         "how confident you are, and add a comment. Then save the review at the bottom."
@@ -426,7 +466,7 @@ def render_review_session(session: Session, actor: Actor, plan: Plan, today: dat
     errors = st.session_state[REVIEW_ERRORS]
     nothing_saved_notice(errors)
     for score in scores:
-        render_metric(score, held_on, errors)
+        render_metric(score, held_on, errors, editable=True)
     choices = reviews.correction_choices(session=session, actor=actor, plan_id=plan.id)
     render_corrections(session, actor, plan, choices)
     render_save(session, actor, plan, held_on, scores)
@@ -471,7 +511,10 @@ st.write(
 )
 with db_session() as session:
     actor, workspace, plan = require_plan_context(session)
+    editable = may_edit(session, actor, workspace)
+    if not editable:
+        show_read_only_notice()
     today = date.today()
-    render_schedule(session, actor, plan, today)
-    render_review_session(session, actor, plan, today)
+    render_schedule(session, actor, plan, today, editable)
+    render_review_session(session, actor, plan, today, editable)
     render_past_reviews(session, actor, plan)

@@ -9,7 +9,12 @@ from sqlmodel import Session
 from socialplan import people, tasks
 from socialplan.access import Actor
 from socialplan.models import TITLE_MAX, Cadence, Objective, Person, Plan, Task, TaskStatus
-from socialplan.ui.context import db_session, require_plan_context
+from socialplan.ui.context import (
+    db_session,
+    may_edit,
+    require_plan_context,
+    show_read_only_notice,
+)
 from socialplan.ui.feedback import (
     attempt,
     field_error,
@@ -119,7 +124,9 @@ def task_fields(
     )
 
 
-def render_week(all_tasks: list[Task], titles: dict[int, str], names: dict[int, str]) -> None:
+def render_week(
+    all_tasks: list[Task], titles: dict[int, str], names: dict[int, str], editable: bool
+) -> None:
     today = date.today()
     monday, sunday = tasks.week_of(today)
     st.header(f"This week · {monday:%a %d %b} – {sunday:%a %d %b}", anchor=False)
@@ -130,15 +137,12 @@ def render_week(all_tasks: list[Task], titles: dict[int, str], names: dict[int, 
             hide_index=True,
         )
     else:
-        st.caption("Nothing to do this week yet. Add a task below.")
+        st.caption("Nothing to do this week yet." + (" Add a task below." if editable else ""))
     overdue = tasks.overdue_tasks(all_tasks, today)
     if overdue:
         st.subheader("Overdue", anchor=False)
-        st.warning(
-            f"{len(overdue)} one-off task(s) passed their due date. Mark them done, give them "
-            "a new date, or drop them below.",
-            icon="⏰",
-        )
+        what_next = " Mark them done, give them a new date, or drop them below." if editable else ""
+        st.warning(f"{len(overdue)} one-off task(s) passed their due date.{what_next}", icon="⏰")
         st.dataframe(
             tasks.task_table(overdue, objective_titles=titles, owner_names=names),
             hide_index=True,
@@ -220,24 +224,28 @@ def render_groups(
     groups: list[tuple[Objective, list[Task]]],
     team: list[Person],
     names: dict[int, str],
+    editable: bool,
 ) -> None:
     st.header("Tasks by objective", anchor=False)
     for objective, group in groups:
         with st.container(border=True):
             st.subheader(f"🎯 {objective.title}", anchor=False)
             if not group:
-                st.caption("No tasks yet. What would move this objective's metrics? Add it above.")
+                advice = " What would move this objective's metrics? Add it above."
+                st.caption(f"No tasks yet.{advice if editable else ''}")
                 continue
             st.dataframe(
                 tasks.task_table(group, objective_titles={}, owner_names=names),
                 hide_index=True,
                 column_order=["Task", "How often", "Time", "Owner", "Status"],
             )
+            if not editable:
+                continue
             for task in group:
                 render_edit(session, actor, task, team)
 
 
-def render(session: Session, actor: Actor, plan: Plan) -> None:
+def render(session: Session, actor: Actor, plan: Plan, editable: bool) -> None:
     groups = tasks.tasks_by_objective(session=session, actor=actor, plan_id=plan.id)
     if not groups:
         st.info("Tasks serve objectives, and this plan has none yet. Start with step 1.")
@@ -251,16 +259,17 @@ def render(session: Session, actor: Actor, plan: Plan) -> None:
     names = {p.id: p.name for p in everyone}
     titles = {o.id: o.title for o, _ in groups}
     all_tasks = [t for _, group in groups for t in group]
-    if not team:
+    if not team and editable:
         st.info(
             "Every task needs someone to do it. Owners are the people on your team, whom you "
             "add on step 4 — until then, save tasks with “Nobody yet”.",
             icon="👥",
         )
         st.page_link(RESPONSIBILITIES_PAGE, label="Add people on step 4, Responsibilities")
-    render_week(all_tasks, titles, names)
-    render_add_form(session, actor, [o for o, _ in groups], team)
-    render_groups(session, actor, groups, team, names)
+    render_week(all_tasks, titles, names, editable)
+    if editable:
+        render_add_form(session, actor, [o for o, _ in groups], team)
+    render_groups(session, actor, groups, team, names, editable)
     st.divider()
     st.page_link(RESPONSIBILITIES_PAGE, label="Next: step 4, Responsibilities", icon="➡️")
 
@@ -269,8 +278,11 @@ st.title("Tasks")
 show_flash()
 with db_session() as session:
     actor, workspace, plan = require_plan_context(session)
+    editable = may_edit(session, actor, workspace)
     st.caption(
         "Step 3 of 5 · List the work that moves your metrics: what, how often, how long, "
         "and who does it. One-off tasks need a due date inside the plan period."
     )
-    render(session, actor, plan)
+    if not editable:
+        show_read_only_notice()
+    render(session, actor, plan, editable)
