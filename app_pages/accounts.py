@@ -19,6 +19,7 @@ from socialplan.ui.context import (
     current_actor,
     db_session,
     may_edit,
+    may_manage,
     select_plan,
     select_workspace,
     show_read_only_notice,
@@ -681,7 +682,10 @@ def render_editing(
     render_remove(rows)
     if removed:
         render_removed(removed, editable=True)
-    render_x_token(session, actor, workspace)
+    if may_manage(session, actor, workspace):
+        render_x_token(session, actor, workspace)
+    else:
+        st.caption("🔑 The X token for syncing X accounts is set by this workspace's owner.")
     render_import(session, actor, workspace, plan)
 
 

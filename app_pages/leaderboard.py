@@ -16,6 +16,7 @@ from socialplan.ui.context import (
     current_actor,
     db_session,
     may_edit,
+    may_manage,
     select_workspace,
     show_read_only_notice,
 )
@@ -340,9 +341,10 @@ def render_membership(workspace: Workspace, membership: GroupMembership, editabl
 
 
 def render_members(workspace: Workspace, membership: GroupMembership, editable: bool) -> None:
-    """The group's members, for the business that created it; editors may remove one."""
+    """The group's members, for the business that created it; its owner may remove one."""
     if membership.is_creator:
         with st.expander("Members"), db_session() as session:
+            removable = editable and may_manage(session, current_actor(), workspace)
             members = peers.list_members(
                 session=session,
                 actor=current_actor(),
@@ -352,7 +354,7 @@ def render_members(workspace: Workspace, membership: GroupMembership, editable: 
             for member in members:
                 name_column, button_column = st.columns([4, 1])
                 name_column.text(f"{member.name} · {member.entries} accounts entered")
-                if editable and not member.is_creator:
+                if removable and not member.is_creator:
                     button_column.button(
                         "Remove",
                         key=f"leaderboard_remove_{membership.group.id}_{member.workspace_id}",

@@ -23,7 +23,7 @@ from socialplan import demo, members
 from socialplan.access import Actor
 from socialplan.db import make_engine
 from socialplan.models import Membership, Role, User, Workspace
-from tests.app.conftest import shown, texts
+from tests.app.conftest import open_page, shown, texts
 from tests.app.test_auth import SAM, claims, hosted, make_user
 
 EDDIE = claims("eddie-3", "eddie@example.com", "Eddie")
@@ -209,3 +209,27 @@ def test_a_viewer_may_still_start_a_business_of_their_own(demo_app):
             .where(Membership.user_id == sam.id)
         ).all()
     assert sorted(roles) == [(demo.DEMO_NAME, Role.VIEWER), ("Sam's Shop", Role.OWNER)]
+
+
+def test_the_x_token_is_the_owners_not_an_editors(demo_app):
+    editor = hosted(EDDIE, "app_pages/accounts.py")
+    owner = open_page("app_pages/accounts.py")
+
+    for at in (editor, owner):
+        assert not at.exception, at.exception
+    assert not [w for w in editor.text_input if w.key == "accounts_x_token"]
+    assert "set by this workspace's owner" in texts(editor)
+    assert [w.key for w in owner.text_input if w.key == "accounts_x_token"] == ["accounts_x_token"]
+
+
+def test_only_the_owner_removes_a_peer_group_member(demo_app):
+    editor = hosted(EDDIE, "app_pages/leaderboard.py")
+    owner = open_page("app_pages/leaderboard.py")
+
+    def removals(at: AppTest) -> list[str]:
+        return [b.key for b in at.button if (b.key or "").startswith("leaderboard_remove_")]
+
+    for at in (editor, owner):
+        assert not at.exception, at.exception
+    assert removals(editor) == []
+    assert removals(owner)

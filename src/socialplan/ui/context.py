@@ -110,11 +110,21 @@ def require_plan_context(session: Session) -> tuple[Actor, Workspace, Plan]:
     return actor, workspace, plan
 
 
+def _has_role(session: Session, actor: Actor, workspace: Workspace, needed: Role) -> bool:
+    role = role_in_workspace(session, actor, workspace.id)  # type: ignore[arg-type]
+    return role is not None and ROLE_RANK[role] >= ROLE_RANK[needed]
+
+
 def may_edit(session: Session, actor: Actor, workspace: Workspace) -> bool:
     """Whether the actor may change the plan here (editor or owner): pages show their
     forms only then, so a viewer is never offered a button the services would refuse."""
-    role = role_in_workspace(session, actor, workspace.id)  # type: ignore[arg-type]
-    return role is not None and ROLE_RANK[role] >= ROLE_RANK[Role.EDITOR]
+    return _has_role(session, actor, workspace, Role.EDITOR)
+
+
+def may_manage(session: Session, actor: Actor, workspace: Workspace) -> bool:
+    """Whether the actor owns the workspace: the X token and removing a peer group's
+    members are the owner's, like members and share links."""
+    return _has_role(session, actor, workspace, Role.OWNER)
 
 
 def show_read_only_notice(what: str = "this plan") -> None:
