@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from enum import Enum
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -1717,5 +1718,31 @@ def markdown_matrix() -> str:
     return "\n".join(lines)
 
 
+DOCS = Path(__file__).resolve().parents[1] / "docs" / "authorization.md"
+MATRIX_MARKERS = ("<!-- matrix:start -->\n", "\n<!-- matrix:end -->")
+
+
+def documented_matrix() -> str:
+    text = DOCS.read_text(encoding="utf-8")
+    start, end = MATRIX_MARKERS
+    return text[text.index(start) + len(start) : text.index(end)]
+
+
+def test_the_documented_matrix_is_the_tested_one():
+    assert documented_matrix() == markdown_matrix(), (
+        "docs/authorization.md is out of date: python -m tests.test_authorization --write-docs"
+    )
+
+
+def write_docs() -> None:
+    text = DOCS.read_text(encoding="utf-8")
+    DOCS.write_text(text.replace(documented_matrix(), markdown_matrix()), encoding="utf-8")
+
+
 if __name__ == "__main__":
-    print(markdown_matrix())
+    import sys
+
+    if "--write-docs" in sys.argv:
+        write_docs()
+    else:
+        print(markdown_matrix())
