@@ -1,0 +1,1 @@
+"""Reliability: bad input, faults, concurrency, upgrades and security regressions."""
