@@ -67,6 +67,8 @@ class Command:
     help: str
     configure: Callable[[argparse.ArgumentParser], None]
     run: Callable[[argparse.Namespace, Context], int]
+    # False for a command that brings its own database (bench): the app's is not touched.
+    uses_app_database: bool = True
 
 
 # ---------------------------------------------------------------- db upgrade
@@ -421,6 +423,22 @@ def run_scores_recompute(args: argparse.Namespace, context: Context) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- bench
+
+
+def configure_bench(parser: argparse.ArgumentParser) -> None:
+    from socialplan.bench import run as bench_run
+
+    bench_run.configure(parser)
+
+
+def run_bench(args: argparse.Namespace, context: Context | None) -> int:
+    # The benchmark makes its own throwaway database; the app's is left alone.
+    from socialplan.bench import run as bench_run
+
+    return bench_run.run_from_args(args)
+
+
 COMMANDS: tuple[Command, ...] = (
     Command("db", "manage the database schema", configure_db, run_db),
     Command("demo", "create the demo bakery workspace", configure_demo, run_demo),
@@ -430,6 +448,13 @@ COMMANDS: tuple[Command, ...] = (
     Command("sync", "read every followed account's numbers now (cron)", configure_sync, run_sync),
     Command("import", "import an analytics export into an account", configure_import, run_import),
     Command("scores", "print a leaderboard or recompute the scores", configure_scores, run_scores),
+    Command(
+        "bench",
+        "time Social Plan on a large synthetic instance",
+        configure_bench,
+        run_bench,  # type: ignore[arg-type]
+        uses_app_database=False,
+    ),
 )
 
 
@@ -456,12 +481,14 @@ def build_parser() -> argparse.ArgumentParser:
     for command in COMMANDS:
         sub = commands.add_parser(command.name, help=command.help, description=command.help)
         command.configure(sub)
-        sub.set_defaults(run=command.run)
+        sub.set_defaults(run=command.run, uses_app_database=command.uses_app_database)
     return parser
 
 
 def run(args: argparse.Namespace) -> int:
     """Upgrade the database, then run the chosen command in one session."""
+    if not args.uses_app_database:
+        return args.run(args, None)
     engine = make_engine(load_settings().database_url)
     try:
         upgrade_database(engine)

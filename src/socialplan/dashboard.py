@@ -17,8 +17,8 @@ from sqlmodel import Session
 from socialplan.access import Actor, require_plan
 from socialplan.accounts import account_label
 from socialplan.models import Account, Metric, MetricSource, MetricStatus, Objective, Plan
-from socialplan.scorecard import MetricScore, plan_scorecard, status_counts
-from socialplan.series import COLUMNS, SOURCE_LABELS, SOURCE_UNITS
+from socialplan.scorecard import MetricScore, active_metrics, score_metric, status_counts
+from socialplan.series import COLUMNS, SOURCE_LABELS, SOURCE_UNITS, metric_series
 from socialplan.status import STATUS_LABELS, goal_on
 
 MAX_CHART_POINTS = 1000
@@ -338,7 +338,18 @@ def dashboard_panels(
 ) -> list[MetricPanel]:
     """A panel per active metric of the plan, in the plan's order, as of `today`."""
     plan = require_plan(session, actor, plan_id)
-    scores = plan_scorecard(session=session, actor=actor, plan_id=plan_id, today=today)
+    # The plan's metrics over the same accounts share one read of their daily numbers.
+    shared: dict = {}
+    scores = [
+        score_metric(
+            metric,
+            objective,
+            plan,
+            metric_series(session, metric, until=today, shared=shared),
+            today,
+        )
+        for metric, objective in active_metrics(session, plan_id)
+    ]
     panels = []
     for score in scores:
         account_id = score.metric.account_id

@@ -47,7 +47,7 @@ from socialplan.models import (
     Workspace,
 )
 from socialplan.scorecard import active_metrics, score_metric
-from socialplan.scores import HISTORY_DAYS
+from socialplan.scores import EPOCH, HISTORY_DAYS, days_from_epoch, epoch_days, read_frame
 from socialplan.scoring import (
     DAILY_COLUMNS,
     INPUT_COLUMNS,
@@ -210,33 +210,50 @@ class InstanceStanding:
 
 
 def _latest_scores(session: Session, account_ids: sa.Select | Sequence[int]) -> pd.DataFrame:
-    """The newest stored score and sub-scores of each account (a grouped subquery, one query)."""
-    newest = (
-        sa.select(InfluenceScore.account_id, sa.func.max(InfluenceScore.day).label("day"))
-        .where(col(InfluenceScore.account_id).in_(account_ids))
-        .group_by(InfluenceScore.account_id)
-        .subquery()
+    """The newest stored score and sub-scores of each account, in one query.
+
+    The newest day is a correlated max per account, which the unique (account_id, day)
+    index answers with one seek; a grouped subquery over all scores read every row.
+    """
+    dialect = session.get_bind().dialect.name
+    newest_day = (
+        sa.select(sa.func.max(InfluenceScore.day))
+        .where(InfluenceScore.account_id == Account.id)
+        .correlate(Account)
+        .scalar_subquery()
     )
     columns = ["account_id", "day", "score", *PARTS]
-    query = sa.select(*(getattr(InfluenceScore, name) for name in columns)).join(
-        newest,
-        sa.and_(
-            InfluenceScore.account_id == newest.c.account_id, InfluenceScore.day == newest.c.day
-        ),
+    query = (
+        sa.select(
+            InfluenceScore.account_id,
+            epoch_days(InfluenceScore.day, dialect),
+            *(getattr(InfluenceScore, name) for name in ["score", *PARTS]),
+        )
+        .select_from(Account)
+        .join(
+            InfluenceScore,
+            sa.and_(InfluenceScore.account_id == Account.id, InfluenceScore.day == newest_day),
+        )
+        .where(col(Account.id).in_(account_ids))
     )
-    return pd.DataFrame(list(session.execute(query)), columns=columns)
+    frame = read_frame(session, query, columns)
+    frame["day"] = days_from_epoch(frame["day"]).dt.date
+    return frame
 
 
 def _recent_scores(session: Session, account_ids: Sequence[int], since: date) -> pd.DataFrame:
-    """Every stored score of the accounts from `since` on, oldest first."""
+    """Every stored score of the accounts from `since` on, by account and then day."""
+    dialect = session.get_bind().dialect.name
     query = (
-        sa.select(InfluenceScore.account_id, InfluenceScore.day, InfluenceScore.score)
+        sa.select(
+            InfluenceScore.account_id,
+            epoch_days(InfluenceScore.day, dialect),
+            InfluenceScore.score,
+        )
         .where(col(InfluenceScore.account_id).in_(list(account_ids)), InfluenceScore.day >= since)
         .order_by(InfluenceScore.account_id, InfluenceScore.day)
     )
-    frame = pd.DataFrame(list(session.execute(query)), columns=["account_id", "day", "score"])
-    frame["day"] = pd.to_datetime(frame["day"])
-    return frame
+    return read_frame(session, query, ["account_id", "day", "score"])
 
 
 def downsample_sparkline(values: Sequence[int], points: int = SPARKLINE_POINTS) -> tuple[int, ...]:
@@ -249,24 +266,58 @@ def downsample_sparkline(values: Sequence[int], points: int = SPARKLINE_POINTS) 
 
 
 def _trends(session: Session, latest: pd.DataFrame) -> dict[int, tuple[int | None, tuple]]:
-    """Per account: the change over 30 days and the sparkline of its last 90 days."""
+    """Per account: the change over 30 days and the sparkline of its last 90 days.
+
+    Vectorised over every account at once (a board holds a thousand): which rows each
+    sparkline keeps and which earlier score each change is measured from are array masks.
+    """
     if latest.empty:
         return {}
-    newest = pd.to_datetime(latest["day"])
-    since = (newest.min() - pd.Timedelta(days=SPARKLINE_DAYS - 1)).date()
+    epoch = pd.Timestamp(EPOCH)
+    newest = ((pd.to_datetime(latest["day"]) - epoch).dt.days).to_numpy()
+    since = (epoch + pd.Timedelta(days=int(newest.min()) - SPARKLINE_DAYS + 1)).date()
     recent = _recent_scores(session, latest["account_id"].astype(int).tolist(), since)
+    if recent.empty:
+        return {}
+    accounts = recent["account_id"].to_numpy(dtype=np.int64)
+    days = recent["day"].to_numpy(dtype=np.int64)
+    values = recent["score"].to_numpy(dtype=np.int64)
     last_day = dict(zip(latest["account_id"].astype(int), newest, strict=True))
-    recent["last"] = recent["account_id"].map(last_day)
-    shown = recent[recent["day"] > recent["last"] - pd.Timedelta(days=SPARKLINE_DAYS)]
-    before = recent[recent["day"] <= recent["last"] - pd.Timedelta(days=CHANGE_DAYS)]
-    then = before.groupby("account_id")["score"].last()
+    last = (
+        np.array([last_day[int(a)] for a in accounts])
+        if len(accounts) < 64
+        else (pd.Series(last_day).reindex(accounts).to_numpy())
+    )
+    shown = days > last - SPARKLINE_DAYS
+    before = days <= last - CHANGE_DAYS
     now = dict(zip(latest["account_id"].astype(int), latest["score"].astype(int), strict=True))
+    then = pd.Series(values[before]).groupby(accounts[before]).last()
+    kept = _sparkline_rows(accounts, shown)
     trends = {}
-    for account_id, values in shown.groupby("account_id")["score"]:
-        account_id = int(account_id)
+    starts = np.flatnonzero(np.r_[True, accounts[kept][1:] != accounts[kept][:-1]])
+    for account_id, spark in zip(
+        accounts[kept][starts].tolist(), np.split(values[kept], starts[1:]), strict=True
+    ):
         change = now[account_id] - int(then[account_id]) if account_id in then.index else None
-        trends[account_id] = (change, downsample_sparkline(values.astype(int).tolist()))
+        trends[account_id] = (change, tuple(spark.tolist()))
     return trends
+
+
+def _sparkline_rows(accounts: np.ndarray, shown: np.ndarray) -> np.ndarray:
+    """Which rows (ordered by account and day) the sparklines keep, as `downsample_sparkline`
+    would: every step-th shown value counted back from the newest, at most SPARKLINE_POINTS."""
+    index = np.flatnonzero(shown)
+    owners = accounts[index]
+    ends = np.r_[owners[1:] != owners[:-1], True]
+    group_end = np.flatnonzero(ends)
+    counts = np.diff(np.r_[-1, group_end])
+    count_of_row = np.repeat(counts, counts)
+    back = np.repeat(group_end, counts) - np.arange(len(index))
+    step = -(-count_of_row // SPARKLINE_POINTS)
+    keep = (count_of_row <= SPARKLINE_POINTS) | (back % step == 0)
+    mask = np.zeros(len(accounts), dtype=bool)
+    mask[index[keep]] = True
+    return mask
 
 
 # ---------------------------------------------------------------- ranking
@@ -869,24 +920,35 @@ def _account_label(account: Account) -> str:
 # ---------------------------------------------------------------- percentiles
 
 
-def _instance_population(session: Session) -> pd.DataFrame:
+def _instance_population(session: Session) -> np.ndarray:
     """The newest score of every account on the installation, one per network and handle.
 
     Two businesses following the same competitor hold two rows for one profile; it is
-    counted once, with its newest score.
+    counted once, with its newest score (the higher account id breaking a tie). Deduplicated
+    in SQL, so only the scores travel.
     """
-    every = sa.select(Account.id).where(col(Account.removed_at).is_(None))
-    latest = _latest_scores(session, every)
-    if latest.empty:
-        return latest.assign(key=pd.Series(dtype=str))
-    names = pd.DataFrame(
-        list(session.execute(sa.select(Account.id, Account.network, Account.handle))),
-        columns=["account_id", "network", "handle"],
+    newest_day = (
+        sa.select(sa.func.max(InfluenceScore.day))
+        .where(InfluenceScore.account_id == Account.id)
+        .correlate(Account)
+        .scalar_subquery()
     )
-    merged = latest.merge(names, on="account_id")
-    merged["key"] = merged["network"].astype(str) + ":" + merged["handle"].str.lower()
-    merged = merged.sort_values(["key", "day", "account_id"])
-    return merged.drop_duplicates("key", keep="last")
+    newest_first = sa.func.row_number().over(
+        partition_by=[Account.network, sa.func.lower(Account.handle)],
+        order_by=[InfluenceScore.day.desc(), Account.id.desc()],  # type: ignore[union-attr]
+    )
+    latest = (
+        sa.select(InfluenceScore.score, newest_first.label("newest"))
+        .select_from(Account)
+        .join(
+            InfluenceScore,
+            sa.and_(InfluenceScore.account_id == Account.id, InfluenceScore.day == newest_day),
+        )
+        .where(col(Account.removed_at).is_(None))
+        .subquery()
+    )
+    query = sa.select(latest.c.score).where(latest.c.newest == 1)
+    return read_frame(session, query, ["score"])["score"].to_numpy(dtype=float)
 
 
 def instance_percentile(*, session: Session, actor: Actor, account_id: int) -> InstanceStanding:
@@ -900,7 +962,7 @@ def instance_percentile(*, session: Session, actor: Actor, account_id: int) -> I
     if own.empty:
         return InstanceStanding(None, None, len(population), NO_SCORES_YET)
     score = int(own["score"].iloc[0])
-    percentile = mid_rank_percentile(score, population["score"].to_numpy(dtype=float))
+    percentile = mid_rank_percentile(score, population)
     if percentile is None:
         text = percentile_note(len(population), "this installation") or ""
     else:

@@ -560,7 +560,8 @@ class Snapshot(SQLModel, table=True):
     large account's impressions pass 2^31 in a few days.
     """
 
-    __table_args__ = (sa.UniqueConstraint("account_id", "day"),)
+    # The day index serves reads of every account's recent days (recompute after a sync).
+    __table_args__ = (sa.UniqueConstraint("account_id", "day"), sa.Index("ix_snapshot_day", "day"))
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", nullable=False)
     day: date
@@ -583,7 +584,10 @@ class InfluenceScore(SQLModel, table=True):
 
     __tablename__ = "influence_score"
 
-    __table_args__ = (sa.UniqueConstraint("account_id", "day"),)
+    __table_args__ = (
+        sa.UniqueConstraint("account_id", "day"),
+        sa.Index("ix_influence_score_day", "day"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     account_id: int = Field(foreign_key="account.id", ondelete="CASCADE", nullable=False)
     day: date

@@ -8,12 +8,12 @@ once and writes in bulk, in one transaction; running it twice changes nothing.
 
 from __future__ import annotations
 
+import io
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, select
 
 from socialplan.access import Actor, require_workspace
@@ -37,6 +37,8 @@ VALUE_COLUMNS = ["score", *PARTS]
 HISTORY_COLUMNS = ["day", *VALUE_COLUMNS]
 # Keeps each DELETE … IN (…) well under SQLite's and PostgreSQL's parameter limits.
 DELETE_CHUNK = 500
+# Rows per CSV block sent by COPY: bounds the memory of the text of a full recompute.
+COPY_CHUNK = 500_000
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,82 @@ class AccountScore:
 
     account: Account
     latest: InfluenceScore | None
+
+
+# ---------------------------------------------------------------- bulk reads and writes
+# Millions of rows pass here (every snapshot of an installation), so they skip the ORM:
+# rows are fetched through the driver (COPY … TO STDOUT on PostgreSQL) straight into a frame,
+# and days travel as whole numbers of days since 1970 rather than as parsed date objects.
+
+EPOCH = date(1970, 1, 1)
+
+
+def epoch_days(column: sa.ColumnElement, dialect: str) -> sa.ColumnElement:
+    """A DATE column as the number of days since 1970-01-01, computed by the database."""
+    if dialect == "postgresql":
+        return column - sa.literal_column("DATE '1970-01-01'")
+    return sa.cast(sa.func.julianday(column) - 2440587.5, sa.Integer)
+
+
+def days_from_epoch(values: pd.Series) -> pd.Series:
+    """Whole days since 1970 back as datetime64[ns] days."""
+    return pd.to_datetime(values.astype("int64"), unit="D").astype("datetime64[ns]")
+
+
+def read_frame(session: Session, query: sa.Select, columns: list[str]) -> pd.DataFrame:
+    """The rows of a Core query as a frame named `columns`; missing numbers are NaN.
+
+    Pending ORM changes are flushed first, so the rows include what the session holds.
+    """
+    session.flush()
+    connection = session.connection()
+    compiled = query.compile(
+        dialect=connection.dialect, compile_kwargs={"render_postcompile": True}
+    )
+    if connection.dialect.name == "postgresql":
+        return _copy_out(connection, compiled, columns)
+    names = compiled.positiontup or []
+    parameters = [compiled.params[name] for name in names]
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(str(compiled), parameters)
+        rows = cursor.fetchall()
+    finally:
+        cursor.close()
+    if not rows:
+        return pd.DataFrame({name: pd.Series(dtype="float64") for name in columns})
+    frame = pd.DataFrame(rows, columns=columns)
+    for name in frame.columns[frame.dtypes.eq(object)]:
+        if frame[name].isna().all():
+            # A count nobody reported: NaN as PostgreSQL's CSV would give, not None objects.
+            frame[name] = frame[name].astype("float64")
+    return frame
+
+
+def _copy_out(connection: sa.Connection, compiled: sa.Compiled, columns: list[str]) -> pd.DataFrame:
+    buffer = io.BytesIO()
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        statement = f"COPY ({compiled}) TO STDOUT (FORMAT csv)"
+        with cursor.copy(statement, compiled.params) as copy:
+            for block in copy:
+                buffer.write(block)
+    if not buffer.tell():
+        return pd.DataFrame({name: pd.Series(dtype="float64") for name in columns})
+    buffer.seek(0)
+    return pd.read_csv(buffer, header=None, names=columns)
+
+
+def _csv_bytes(frame: pd.DataFrame) -> bytes:
+    """The frame as header-less CSV, NULL for NaN; pyarrow writes it many times faster
+    than pandas (it comes with Streamlit)."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    buffer = io.BytesIO()
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pa_csv.write_csv(table, buffer, pa_csv.WriteOptions(include_header=False, quoting_style="none"))
+    return buffer.getvalue()
 
 
 # ---------------------------------------------------------------- recompute
@@ -86,18 +164,15 @@ def stage_score_recompute(
     own = _own_account_workspaces(session, workspace_id)
     account_scores = _from_day(score_frame(daily), since)
     business_scores = _from_day(score_frame(combine_accounts(daily, own)), since)
-    account_scope = _account_ids_in_scope(workspace_id)
+    account_scope = (
+        InfluenceScore.account_id.in_(_account_ids_in_scope(workspace_id))  # type: ignore[attr-defined]
+        if workspace_id is not None
+        else sa.true()
+    )
     workspace_scope = (
         BusinessScore.workspace_id == workspace_id if workspace_id is not None else sa.true()
     )
-    removed = _store(
-        session,
-        InfluenceScore,
-        "account_id",
-        account_scores,
-        InfluenceScore.account_id.in_(account_scope),  # type: ignore[attr-defined]
-        since,
-    )
+    removed = _store(session, InfluenceScore, "account_id", account_scores, account_scope, since)
     removed += _store(
         session, BusinessScore, "workspace_id", business_scores, workspace_scope, since
     )
@@ -111,11 +186,11 @@ def stage_score_recompute(
     )
 
 
-def _account_ids_in_scope(workspace_id: int | None) -> sa.Select:
-    query = sa.select(Account.id)
-    if workspace_id is not None:
-        query = query.where(Account.workspace_id == workspace_id)
-    return query
+def _account_ids_in_scope(workspace_id: int | None) -> sa.Select | None:
+    """The accounts of one workspace; None for every account (no filter to apply)."""
+    if workspace_id is None:
+        return None
+    return sa.select(Account.id).where(Account.workspace_id == workspace_id)
 
 
 def _cutoff(since: date) -> date:
@@ -124,44 +199,55 @@ def _cutoff(since: date) -> date:
 
 
 def _read_daily(
-    session: Session, account_ids: sa.Select, since: date | None, until: date | None = None
+    session: Session, account_ids: sa.Select | None, since: date | None, until: date | None = None
 ) -> pd.DataFrame:
-    """Snapshots of `account_ids` as daily rows, from far enough before `since` for the windows."""
-    columns = [getattr(Snapshot, name) for name in DAILY_COLUMNS]
-    query = select(*columns).where(Snapshot.account_id.in_(account_ids))  # type: ignore[attr-defined]
+    """Snapshots of `account_ids` (None: all) as daily rows, from far enough before `since`
+    for the windows."""
+    dialect = session.get_bind().dialect.name
+    columns = [
+        epoch_days(Snapshot.day, dialect) if name == "day" else getattr(Snapshot, name)
+        for name in DAILY_COLUMNS
+    ]
+    query = sa.select(*columns)
+    if account_ids is not None:
+        query = query.where(Snapshot.account_id.in_(account_ids))  # type: ignore[attr-defined]
     if since is not None:
         query = query.where(Snapshot.day >= _cutoff(since))
     if until is not None:
         query = query.where(Snapshot.day <= until)
-    frame = pd.DataFrame(list(session.exec(query)), columns=DAILY_COLUMNS)
+    frame = read_frame(session, query, DAILY_COLUMNS)
+    frame["day"] = days_from_epoch(frame["day"])
     if since is None:
         return frame
     seeds = _follower_seeds(session, account_ids, _cutoff(since))
     return pd.concat([seeds, frame], ignore_index=True) if not seeds.empty else frame
 
 
-def _follower_seeds(session: Session, account_ids: sa.Select, cutoff: date) -> pd.DataFrame:
+def _follower_seeds(session: Session, account_ids: sa.Select | None, cutoff: date) -> pd.DataFrame:
     """Each account's last follower total before `cutoff`, as a row on the day before it.
 
     Followers carry forward from the last day that had them, so a partial recompute must
     know that total to give the same scores as a full one; the row carries nothing else.
+    One index seek per account (the newest earlier day with followers), not a scan of all
+    the history before the cutoff.
     """
-    last_day = (
-        sa.select(Snapshot.account_id, sa.func.max(Snapshot.day).label("day"))
+    newest_before = (
+        sa.select(Snapshot.followers)
         .where(
+            Snapshot.account_id == Account.id,
             Snapshot.day < cutoff,
             Snapshot.followers.is_not(None),  # type: ignore[union-attr]
-            Snapshot.account_id.in_(account_ids),  # type: ignore[attr-defined]
         )
-        .group_by(Snapshot.account_id)
-        .subquery()
+        .order_by(Snapshot.day.desc())  # type: ignore[attr-defined]
+        .limit(1)
+        .correlate(Account)
+        .scalar_subquery()
     )
-    query = select(Snapshot.account_id, Snapshot.followers).join(
-        last_day,
-        sa.and_(Snapshot.account_id == last_day.c.account_id, Snapshot.day == last_day.c.day),
-    )
-    seeds = pd.DataFrame(list(session.exec(query)), columns=["account_id", "followers"])
-    seeds["day"] = cutoff - timedelta(days=1)
+    query = sa.select(Account.id, newest_before)
+    if account_ids is not None:
+        query = query.where(Account.id.in_(account_ids))  # type: ignore[union-attr]
+    seeds = read_frame(session, query, ["account_id", "followers"]).dropna()
+    seeds["day"] = pd.Timestamp(cutoff - timedelta(days=1))
     return seeds.reindex(columns=DAILY_COLUMNS)
 
 
@@ -182,19 +268,6 @@ def _from_day(scores: pd.DataFrame, since: date | None) -> pd.DataFrame:
     return scores[scores["day"] >= pd.Timestamp(since)].reset_index(drop=True)
 
 
-def _rows(scores: pd.DataFrame, key: str) -> list[dict]:
-    """Plain Python rows for the database: ints, dates, floats, and None for left-out parts."""
-    frame = scores.rename(columns={"account_id": key})
-    rows = []
-    for record in frame.itertuples(index=False):
-        row = {key: int(getattr(record, key)), "day": record.day.date(), "score": int(record.score)}
-        for part in PARTS:
-            value = getattr(record, part)
-            row[part] = None if pd.isna(value) else float(value)
-        rows.append(row)
-    return rows
-
-
 def _store(
     session: Session,
     table: type[InfluenceScore] | type[BusinessScore],
@@ -203,40 +276,113 @@ def _store(
     scope: sa.ColumnElement[bool],
     since: date | None,
 ) -> int:
-    """Upsert the scores and delete stored rows in scope that no longer have one; stale count."""
-    rows = _rows(scores, key)
-    in_range = scope if since is None else sa.and_(scope, table.day >= since)
-    key_column = getattr(table, key)
-    existing = session.exec(select(table.id, key_column, table.day).where(in_range)).all()
-    wanted = {(row[key], row["day"]) for row in rows}
-    stale = [row_id for row_id, owner, day in existing if (owner, day) not in wanted]
+    """Write the scores that are new or changed, delete stored rows in scope that no longer
+    have one; the number deleted.
+
+    The stored rows are compared in a frame, so a recompute that changes nothing writes
+    nothing, and a full one writes only what moved.
+    """
+    wanted = scores.rename(columns={"account_id": key})[[key, "day", *VALUE_COLUMNS]]
+    stored = _stored_scores(session, table, key, scope, since)
+    if stored.empty:
+        changed, stale = wanted, []
+    else:
+        changed, stale = _differences(wanted, stored, key)
     for start in range(0, len(stale), DELETE_CHUNK):
         chunk = stale[start : start + DELETE_CHUNK]
         session.execute(sa.delete(table).where(table.id.in_(chunk)))  # type: ignore[union-attr]
-    if rows:
-        session.execute(_upsert_statement(session, table, key), rows)
+    if not changed.empty:
+        _upsert(session, table.__tablename__, key, changed)  # type: ignore[attr-defined]
     return len(stale)
 
 
-def _upsert_statement(
-    session: Session, table: type[InfluenceScore] | type[BusinessScore], key: str
-) -> sa.Insert:
-    """INSERT … ON CONFLICT (key, day) DO UPDATE, touching only rows whose values differ.
-
-    An upsert rather than delete-then-insert, so two recomputes at once (two syncs) both
-    succeed on PostgreSQL instead of one failing on the unique constraint.
-    """
-    core = table.__table__  # type: ignore[attr-defined]
+def _stored_scores(
+    session: Session,
+    table: type[InfluenceScore] | type[BusinessScore],
+    key: str,
+    scope: sa.ColumnElement[bool],
+    since: date | None,
+) -> pd.DataFrame:
     dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(core)
-    excluded = statement.excluded
-    changed = sa.or_(*(core.c[name].is_distinct_from(excluded[name]) for name in VALUE_COLUMNS))
-    return statement.on_conflict_do_update(
-        index_elements=[key, "day"],
-        set_={name: excluded[name] for name in VALUE_COLUMNS},
-        where=changed,
+    in_range = scope if since is None else sa.and_(scope, table.day >= since)
+    columns = [table.id, getattr(table, key), epoch_days(table.day, dialect)]
+    columns += [getattr(table, name) for name in VALUE_COLUMNS]
+    frame = read_frame(
+        session, sa.select(*columns).where(in_range), ["id", key, "day", *VALUE_COLUMNS]
     )
+    frame["day"] = days_from_epoch(frame["day"])
+    return frame
+
+
+def _differences(
+    wanted: pd.DataFrame, stored: pd.DataFrame, key: str
+) -> tuple[pd.DataFrame, list[int]]:
+    """The wanted rows that are new or differ from the stored ones, and the stale row ids."""
+    merged = wanted.merge(
+        stored, on=[key, "day"], how="outer", suffixes=("", "_stored"), indicator=True
+    )
+    stale = merged.loc[merged["_merge"] == "right_only", "id"].astype("int64").tolist()
+    present = merged[merged["_merge"] != "right_only"]
+    differs = present["_merge"] == "left_only"
+    for name in VALUE_COLUMNS:
+        new, old = present[name].astype("float64"), present[f"{name}_stored"].astype("float64")
+        differs |= (new != old) & ~(new.isna() & old.isna())
+    return present.loc[differs, wanted.columns].reset_index(drop=True), stale
+
+
+def _upsert(session: Session, table: str, key: str, rows: pd.DataFrame) -> None:
+    """INSERT … ON CONFLICT (key, day) DO UPDATE, changing only rows whose values differ.
+
+    An upsert rather than a plain insert, so two recomputes at once (two syncs) both succeed
+    instead of one failing on the unique constraint. PostgreSQL gets the rows by COPY into a
+    temporary table; SQLite by one executemany.
+    """
+    names = [key, "day", *VALUE_COLUMNS]
+    assignments = ", ".join(f"{name} = excluded.{name}" for name in VALUE_COLUMNS)
+    differs = " OR ".join(
+        f"{table}.{name} IS DISTINCT FROM excluded.{name}" for name in VALUE_COLUMNS
+    )
+    conflict = f"ON CONFLICT ({key}, day) DO UPDATE SET {assignments} WHERE {differs}"
+    frame = rows[names].copy()
+    frame["score"] = frame["score"].astype("int64")
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        _upsert_by_copy(connection, table, names, frame, conflict)
+        return
+    frame["day"] = frame["day"].dt.strftime("%Y-%m-%d")
+    values = [
+        frame[name].astype(object).where(frame[name].notna(), None).tolist() for name in names
+    ]
+    marks = ", ".join("?" for _ in names)
+    differs = differs.replace("IS DISTINCT FROM", "IS NOT")
+    conflict = f"ON CONFLICT ({key}, day) DO UPDATE SET {assignments} WHERE {differs}"
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(
+            f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks}) {conflict}",
+            zip(*values, strict=True),
+        )
+    finally:
+        cursor.close()
+
+
+def _upsert_by_copy(
+    connection: sa.Connection, table: str, names: list[str], frame: pd.DataFrame, conflict: str
+) -> None:
+    upload = f"{table}_upload"
+    columns = ", ".join(names)
+    driver = connection.connection.driver_connection
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        cursor.execute(f"DROP TABLE IF EXISTS {upload}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {upload} ON COMMIT DROP AS "
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        with cursor.copy(f"COPY {upload} ({columns}) FROM STDIN (FORMAT csv)") as copy:
+            for start in range(0, len(frame), COPY_CHUNK):
+                copy.write(_csv_bytes(frame.iloc[start : start + COPY_CHUNK]))
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {upload} {conflict}")
+        cursor.execute(f"DROP TABLE {upload}")
 
 
 # ---------------------------------------------------------------- reading

@@ -82,6 +82,20 @@ def _frame(rows: list, columns: list[str]) -> pd.DataFrame:
     return frame
 
 
+def _read(session: Session, query: sa.Select, columns: list[str]) -> pd.DataFrame:
+    """A query whose first column is a DATE as a frame, fetched in bulk (see scores.read_frame)."""
+    from socialplan.scores import days_from_epoch, epoch_days, read_frame
+
+    day, *rest = query.selected_columns
+    dialect = session.get_bind().dialect.name
+    frame = read_frame(session, query.with_only_columns(epoch_days(day, dialect), *rest), columns)
+    frame["day"] = days_from_epoch(frame["day"])
+    return frame
+
+
+SNAPSHOT_SUM_COLUMNS = ["followers", "posts", "likes", "reposts", "replies", "quotes"]
+
+
 def _daily_snapshot_sums(
     session: Session, account_ids: list[int], until: date | None
 ) -> pd.DataFrame:
@@ -89,32 +103,24 @@ def _daily_snapshot_sums(
     if not account_ids:
         return pd.DataFrame()
     query = select(
-        Snapshot.account_id,
         Snapshot.day,
-        Snapshot.followers,
-        Snapshot.posts,
-        Snapshot.likes,
-        Snapshot.reposts,
-        Snapshot.replies,
-        Snapshot.quotes,
+        Snapshot.account_id,
+        *(getattr(Snapshot, name) for name in SNAPSHOT_SUM_COLUMNS),
     ).where(Snapshot.account_id.in_(account_ids))  # type: ignore[attr-defined]
     if until is not None:
         query = query.where(Snapshot.day <= until)
-    columns = ["account_id", "day", "followers", "posts", "likes", "reposts", "replies", "quotes"]
-    frame = _frame(list(session.exec(query)), columns)
+    frame = _read(session, query, ["day", "account_id", *SNAPSHOT_SUM_COLUMNS])
     if frame.empty:
         return frame
     # Totals carry forward over gaps per account, so one account's missing day does not
-    # make the combined follower count dip.
+    # make the combined follower count dip. (account_id, day) is unique: a plain pivot.
     followers = (
-        frame.pivot_table(index="day", columns="account_id", values="followers", aggfunc="last")
+        frame.pivot(index="day", columns="account_id", values="followers")
         .sort_index()
         .ffill()
         .sum(axis=1, min_count=1)
     )
-    activity = frame.groupby("day")[["posts", "likes", "reposts", "replies", "quotes"]].sum(
-        min_count=1
-    )
+    activity = frame.groupby("day")[SNAPSHOT_SUM_COLUMNS[1:]].sum(min_count=1)
     daily = activity.join(followers.rename("followers"), how="outer").sort_index()
     full_range = pd.date_range(daily.index.min(), daily.index.max(), freq="D")
     return daily.reindex(full_range).rename_axis("day")
@@ -130,14 +136,31 @@ def _rolling_sum(values: pd.Series, days: int) -> pd.Series:
     return values.rolling(days, min_periods=1).sum().where(reported > 0)
 
 
-def metric_series(session: Session, metric: Metric, *, until: date | None = None) -> pd.DataFrame:
-    """The metric's actual values by day, oldest first: columns `day` (datetime) and `value`."""
+def metric_series(
+    session: Session,
+    metric: Metric,
+    *,
+    until: date | None = None,
+    shared: dict | None = None,
+) -> pd.DataFrame:
+    """The metric's actual values by day, oldest first: columns `day` (datetime) and `value`.
+
+    `shared` is a dict the caller keeps for one read of several metrics (a dashboard): the
+    daily sums of an account set are then read once, not once per metric of that set.
+    """
     source = MetricSource(metric.source)
     if source is MetricSource.MANUAL:
         return _reading_series(session, metric, until)
     if source is MetricSource.INFLUENCE_SCORE:
         return _score_series(session, metric, until)
-    daily = _daily_snapshot_sums(session, metric_account_ids(session, metric), until)
+    account_ids = metric_account_ids(session, metric)
+    key = (tuple(sorted(account_ids)), until)
+    if shared is not None and key in shared:
+        daily = shared[key]
+    else:
+        daily = _daily_snapshot_sums(session, account_ids, until)
+        if shared is not None:
+            shared[key] = daily
     if daily.empty:
         return empty_series()
     if source is MetricSource.FOLLOWERS:
@@ -165,7 +188,12 @@ def _reading_series(session: Session, metric: Metric, until: date | None) -> pd.
     query = select(Reading.day, Reading.value).where(Reading.metric_id == metric.id)
     if until is not None:
         query = query.where(Reading.day <= until)
-    return _frame(list(session.exec(query.order_by(Reading.day))), COLUMNS)
+    return _typed(_read(session, query.order_by(Reading.day), COLUMNS))
+
+
+def _typed(series: pd.DataFrame) -> pd.DataFrame:
+    series["value"] = series["value"].astype(float)
+    return series
 
 
 def _score_series(session: Session, metric: Metric, until: date | None) -> pd.DataFrame:
@@ -175,10 +203,10 @@ def _score_series(session: Session, metric: Metric, until: date | None) -> pd.Da
     else:
         table = BusinessScore
         owner = BusinessScore.workspace_id == workspace_of_metric(session, metric)
-    query = select(table.day, sa.cast(table.score, sa.Float)).where(owner)
+    query = select(table.day, table.score).where(owner)
     if until is not None:
         query = query.where(table.day <= until)
-    return _frame(list(session.exec(query.order_by(table.day))), COLUMNS)
+    return _typed(_read(session, query.order_by(table.day), COLUMNS))
 
 
 def latest_actual(series: pd.DataFrame) -> float | None:
