@@ -5,6 +5,7 @@ import streamlit as st
 from socialplan import objectives
 from socialplan.models import Objective, ObjectiveCategory, Priority
 from socialplan.objectives import CATEGORY_LABELS, PRIORITY_LABELS
+from socialplan.text import literal_markdown, markdown_paragraphs
 from socialplan.ui.context import (
     db_session,
     may_edit,
@@ -147,12 +148,12 @@ def render_edit_form(objective: Objective, errors: dict[str, str]) -> None:
 def render_objective(objective: Objective, number: int, count: int, editable: bool) -> None:
     """One objective as a card: title, kind, priority, why, and (for editors) its buttons."""
     with st.container(border=True):
-        st.markdown(f"**{number}. {objective.title}**")
+        st.markdown(f"**{number}. {literal_markdown(objective.title)}**")
         category = CATEGORY_LABELS[ObjectiveCategory(objective.category)]
         priority = PRIORITY_LABELS[Priority(objective.priority)]
         st.caption(f"{category} · {priority} priority")
         if objective.why:
-            st.write(objective.why)
+            st.markdown(markdown_paragraphs(objective.why))
         if editable:
             render_objective_controls(objective, number, count)
 
@@ -234,7 +235,7 @@ def render_archived(archived: list[Objective], editable: bool) -> None:
         st.caption("Archived objectives are out of the plan but keep their history.")
         for objective in archived:
             title_column, button_column = st.columns([4, 1])
-            title_column.write(objective.title)
+            title_column.markdown(literal_markdown(objective.title))
             if not editable:
                 continue
             version_read(objective)

@@ -122,7 +122,7 @@ def clean_token(text: str) -> str:
         raise InvalidInput({"token": "is required: paste the bearer token of your X app."})
     if len(token) > TOKEN_MAX_LENGTH:
         raise InvalidInput({"token": f"must be at most {TOKEN_MAX_LENGTH:,} characters."})
-    if not TOKEN_CHARACTERS.match(token):
+    if not TOKEN_CHARACTERS.fullmatch(token):
         # Never echo the value: it is (almost) a secret.
         raise InvalidInput(
             {"token": "must be one word of letters, digits and symbols, with no spaces."}

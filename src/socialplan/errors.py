@@ -50,6 +50,14 @@ def friendly_validation_errors(error: ValidationError) -> dict[str, str]:
     return messages
 
 
+def _shown_input(value: object) -> str:
+    """What the user typed, short enough for a message (repr of a huge int would raise)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 64:
+        return "a number too large to store"
+    text = repr(value)
+    return text if len(text) <= 40 else text[:39] + "…"
+
+
 def _friendly_message(item: Mapping) -> str:
     kind = item["type"]
     ctx = item.get("ctx") or {}
@@ -70,7 +78,7 @@ def _friendly_message(item: Mapping) -> str:
     if kind == "missing":
         return "is required."
     if kind.startswith(("date_", "float_", "int_")):
-        return f"is not a valid {kind.split('_')[0]}: {item.get('input')!r}."
+        return f"is not a valid {kind.split('_')[0]}: {_shown_input(item.get('input'))}."
     if kind == "string_pattern_mismatch":
         return "has characters that are not allowed."
     return str(item.get("msg", "is not valid.")).rstrip(".") + "."

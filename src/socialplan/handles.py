@@ -24,6 +24,8 @@ from socialplan.errors import InvalidInput
 from socialplan.models import Network
 
 HANDLE_MAX = 320
+# Checked with `fullmatch`: with `match`, "$" also matches before a final line break, so
+# "rosa\n" passed as a name and a handle with a line break inside was stored.
 X_NAME = re.compile(r"^[A-Za-z0-9_]{1,15}$")
 INSTAGRAM_NAME = re.compile(r"^[A-Za-z0-9._]{1,30}$")
 FACEBOOK_NAME = re.compile(r"^[A-Za-z0-9.]{1,50}$")
@@ -155,7 +157,7 @@ def _parse_handle(text: str, chosen: Network | None) -> ParsedHandle:
     if chosen is Network.LINKEDIN:
         return ParsedHandle(Network.LINKEDIN, _linkedin_handle(name))
     pattern = {Network.X: X_NAME, Network.INSTAGRAM: INSTAGRAM_NAME}.get(chosen, FACEBOOK_NAME)
-    if not pattern.match(name):
+    if not pattern.fullmatch(name):
         if chosen is Network.X and _is_mastodon_shaped(text):
             raise InvalidInput({"handle": _mismatch_message(Network.MASTODON, chosen)})
         raise InvalidInput({"handle": EXPECTED[chosen]})
@@ -167,7 +169,7 @@ def _parse_handle_without_network(text: str) -> ParsedHandle:
     if _is_mastodon_shaped(text):
         return ParsedHandle(Network.MASTODON, _mastodon_handle(text))
     name = text.removeprefix("@")
-    if DID.match(name) or ("." in name and _is_domain(name)):
+    if DID.fullmatch(name) or ("." in name and _is_domain(name)):
         return ParsedHandle(Network.BLUESKY, _bluesky_handle(text))
     raise InvalidInput({"handle": NEEDS_NETWORK})
 
@@ -178,16 +180,16 @@ def _is_mastodon_shaped(text: str) -> bool:
 
 def _mastodon_handle(text: str) -> str:
     user, at, server = text.removeprefix("@").partition("@")
-    if not at or not MASTODON_USER.match(user) or not _is_domain(server):
+    if not at or not MASTODON_USER.fullmatch(user) or not _is_domain(server):
         raise InvalidInput({"handle": EXPECTED[Network.MASTODON]})
     return f"{user}@{server}".lower()
 
 
 def _bluesky_handle(text: str) -> str:
     name = text.removeprefix("@")
-    if DID.match(name):
+    if DID.fullmatch(name):
         return name if name.startswith("did:plc:") else name.lower()
-    if "." not in name and DOMAIN_LABEL.match(name):
+    if "." not in name and DOMAIN_LABEL.fullmatch(name):
         # A bare name is most likely on bsky.social, but guessing could follow a stranger.
         raise InvalidInput(
             {"handle": f"must be a full Bluesky handle — did you mean {name.lower()}.bsky.social?"}
@@ -199,11 +201,11 @@ def _bluesky_handle(text: str) -> str:
 
 def _linkedin_handle(text: str) -> str:
     kind, slash, slug = text.strip("/").partition("/")
-    if slash and kind.lower() == "in" and LINKEDIN_SLUG.match(slug):
+    if slash and kind.lower() == "in" and LINKEDIN_SLUG.fullmatch(slug):
         return f"in/{slug.lower()}"
-    if slash and kind.lower() in LINKEDIN_PAGE_KINDS and LINKEDIN_SLUG.match(slug):
+    if slash and kind.lower() in LINKEDIN_PAGE_KINDS and LINKEDIN_SLUG.fullmatch(slug):
         return slug.lower()
-    if not slash and LINKEDIN_SLUG.match(text):
+    if not slash and LINKEDIN_SLUG.fullmatch(text):
         return text.lower()
     raise InvalidInput({"handle": EXPECTED[Network.LINKEDIN]})
 
@@ -211,7 +213,7 @@ def _linkedin_handle(text: str) -> str:
 def _is_domain(name: str) -> bool:
     """A host name of two or more labels whose last label starts with a letter (ASCII only)."""
     labels = name.split(".")
-    if len(name) > 253 or len(labels) < 2 or not all(DOMAIN_LABEL.match(lbl) for lbl in labels):
+    if len(name) > 253 or len(labels) < 2 or not all(DOMAIN_LABEL.fullmatch(lbl) for lbl in labels):
         return False
     tld = labels[-1].lower()
     return tld[0].isalpha() and tld.isascii() and tld not in RESERVED_TLDS
@@ -276,7 +278,7 @@ def _single_name(
 ) -> ParsedHandle:
     """A site whose profile address is https://site/name."""
     name = first.removeprefix("@")
-    if name.lower() in reserved or not pattern.match(name):
+    if name.lower() in reserved or not pattern.fullmatch(name):
         raise InvalidInput({"handle": EXPECTED[network]})
     return ParsedHandle(network, name.lower())
 
@@ -285,11 +287,11 @@ def _facebook_address(first: str, segments: list[str], query: dict[str, list[str
     """facebook.com/name, facebook.com/profile.php?id=123 or facebook.com/pages/Name/123."""
     if first == "profile.php":
         number = (query.get("id") or [""])[0]
-        if NUMERIC_ID.match(number):
+        if NUMERIC_ID.fullmatch(number):
             return ParsedHandle(Network.FACEBOOK, number)
-    elif first == "pages" and len(segments) >= 3 and NUMERIC_ID.match(segments[2]):
+    elif first == "pages" and len(segments) >= 3 and NUMERIC_ID.fullmatch(segments[2]):
         return ParsedHandle(Network.FACEBOOK, segments[2])
-    elif first.lower() not in FACEBOOK_RESERVED and FACEBOOK_NAME.match(first):
+    elif first.lower() not in FACEBOOK_RESERVED and FACEBOOK_NAME.fullmatch(first):
         return ParsedHandle(Network.FACEBOOK, first.lower())
     raise InvalidInput({"handle": EXPECTED[Network.FACEBOOK]})
 

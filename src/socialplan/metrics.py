@@ -593,10 +593,13 @@ def _parse_value(value: Any) -> float:
     """A number from what a table cell may hold; ValueError when it is not one."""
     if isinstance(value, bool):
         raise ValueError(value)
-    if isinstance(value, numbers.Real):
-        return float(value)
-    if isinstance(value, str):
-        return float(value.strip())
+    try:
+        if isinstance(value, numbers.Real):
+            return float(value)
+        if isinstance(value, str):
+            return float(value.strip())
+    except OverflowError:  # an integer too large for a float: not a number we can keep
+        raise ValueError(value) from None
     raise ValueError(value)
 
 

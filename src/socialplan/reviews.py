@@ -44,7 +44,7 @@ from socialplan.plans import stage_plan_update
 from socialplan.scorecard import MetricScore, active_metrics, plan_scorecard
 from socialplan.services import validate
 from socialplan.status import AT_RISK_SLACK, ON_TRACK_SLACK, STATUS_LABELS
-from socialplan.text import escape_markdown, literal_markdown
+from socialplan.text import escape_markdown, literal_markdown, unstorable_text_problem
 from socialplan.text import markdown_paragraphs as _markdown_paragraphs
 
 # A review may be scheduled (or held) up to a month after the plan ends: the closing review.
@@ -392,6 +392,8 @@ def _field_errors(correction: Correction) -> dict[str, str]:
         errors["reason"] = MISSING_REASON
     elif len(correction.reason) > TEXT_MAX:
         errors["reason"] = f"must be at most {TEXT_MAX} characters."
+    elif problem := unstorable_text_problem(correction.reason):
+        errors["reason"] = problem
     return errors
 
 
@@ -543,6 +545,8 @@ def _review_errors(
     errors: dict[str, str] = {}
     if len(summary) > TEXT_MAX:
         errors["summary"] = f"must be at most {TEXT_MAX} characters."
+    elif text_problem := unstorable_text_problem(summary):
+        errors["summary"] = text_problem
     problem = _date_window_error(plan, held_on)
     if problem:
         errors["held_on"] = problem

@@ -11,19 +11,50 @@ from sqlmodel import Session, SQLModel
 from socialplan.access import Actor
 from socialplan.errors import Conflict, InvalidInput, friendly_validation_errors
 from socialplan.models import Revision, utcnow
+from socialplan.text import unstorable_text_problem
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T", bound=SQLModel)
 
 
 def validate(model: type[M], data: dict[str, Any] | BaseModel) -> M:
-    """`model` built from `data`, or InvalidInput naming each bad field."""
+    """`model` built from `data`, or InvalidInput naming each bad field.
+
+    Text that one of the databases cannot store (a NUL, half a surrogate pair) is refused
+    here, so it never gets as far as a database error halfway through a save.
+    """
     if isinstance(data, BaseModel):
         data = data.model_dump(exclude_unset=True)
+    text_problems = _unstorable_text(model, data)
     try:
-        return model.model_validate(data)
+        validated = model.model_validate(data)
     except ValidationError as error:
-        raise InvalidInput(friendly_validation_errors(error)) from error
+        messages = friendly_validation_errors(error)
+        # Pydantic's own words for half a surrogate pair are technical; ours say what it is.
+        unreadable = {
+            str(item["loc"][-1])
+            for item in error.errors()
+            if item["loc"] and item["type"] == "string_unicode"
+        }
+        for field, problem in text_problems.items():
+            if field not in messages or field in unreadable:
+                messages[field] = problem
+        raise InvalidInput(messages) from error
+    if text_problems:
+        raise InvalidInput(text_problems)
+    return validated
+
+
+def _unstorable_text(model: type[BaseModel], data: Any) -> dict[str, str]:
+    """{field: message} for each text field of `data` that no database can store."""
+    if not isinstance(data, dict):
+        return {}
+    problems = {}
+    for name in model.model_fields:
+        value = data.get(name)
+        if isinstance(value, str) and (problem := unstorable_text_problem(value)):
+            problems[name] = problem
+    return problems
 
 
 def stage_versioned_update(

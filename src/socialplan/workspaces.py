@@ -47,7 +47,7 @@ def stage_workspace(session: Session, actor: Actor, data: WorkspaceCreate) -> Wo
         raise NotAllowed("Sign in to create a workspace.")
     data = validate(WorkspaceCreate, data)
     if data.slug is not None:
-        if not SLUG_PATTERN.match(data.slug):
+        if not SLUG_PATTERN.fullmatch(data.slug):
             raise InvalidInput({"slug": "use lowercase letters, digits and dashes only."})
         if session.exec(select(Workspace.id).where(Workspace.slug == data.slug)).first():
             raise InvalidInput({"slug": f"“{data.slug}” is already taken."})

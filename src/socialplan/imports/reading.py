@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
+from socialplan.csvsafe import unneutralised
 from socialplan.errors import InvalidInput
 from socialplan.imports.decoding import Row, decode, refuse, split_rows
 from socialplan.imports.followers import ANCHOR, Rebuilt, check_anchor, rebuild_totals
@@ -457,7 +458,8 @@ def _read_long(table: Table) -> tuple[dict[date, dict[str, int | None]], list[Re
         if cells is None:
             continue
         day = _day(table, row, cells, problems)
-        name = cells[metric_index].strip()
+        # Our template quotes a name that starts like a formula (see socialplan.csvsafe).
+        name = unneutralised(cells[metric_index].strip())
         if not name:
             problems.add(row.line, table.label_of(metric_index), "the metric name is missing.")
             continue
@@ -476,11 +478,32 @@ def _read_long(table: Table) -> tuple[dict[date, dict[str, int | None]], list[Re
         first_line[key] = row.line
         if snapshot_field is not None:
             days[day][snapshot_field] = int(value)
-        else:
-            note = cells[note_index].strip()[:TEXT_MAX] if note_index is not None else ""
+            continue
+        note = _note(table, row, cells, note_index, problems)
+        if note is not None:
             readings.append(ReadingRow(row.line, name, day, float(value), note))
     problems.raise_if_any()
     return dict(days), readings
+
+
+def _note(
+    table: Table, row: Row, cells: list[str], index: int | None, problems: Problems
+) -> str | None:
+    """The reading's note ("" without a note column); None, with a problem, when too long.
+
+    Cutting it short would store a note the user never wrote, so a long one is refused.
+    """
+    if index is None:
+        return ""
+    note = unneutralised(cells[index].strip())
+    if len(note) > TEXT_MAX:
+        problems.add(
+            row.line,
+            table.label_of(index),
+            f"the note is {len(note):,} characters long; a note holds at most {TEXT_MAX:,}.",
+        )
+        return None
+    return note
 
 
 def _long_value(

@@ -6,7 +6,6 @@ Every parser returns the value or raises `CellError` whose text completes
 
 from __future__ import annotations
 
-import math
 import re
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import StrEnum
@@ -56,6 +55,9 @@ US_DATE = re.compile(
     r"(\d{1,2})/(\d{1,2})/(\d{4})(?:,?\s+(\d{1,2}):(\d{2})(?::(\d{2}))?\s*([ap]\.?m\.?)?)?",
     re.ASCII | re.IGNORECASE,
 )
+# A number as exports and people write it: sign, digits, decimals, exponent; nothing else.
+WRITTEN_NUMBER = re.compile(r"\s*[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\s*")
+MAX_COUNT_DIGITS = len(str(MAX_COUNT))
 PLAIN_COUNT = re.compile(r"[0-9]+(?:\.0*)?|[0-9]{1,3}(?:,[0-9]{3})+(?:\.0*)?")
 
 
@@ -118,16 +120,25 @@ def _iso_day(text: str) -> date | None:
         return None
     if offset is None:
         return moment.date()
-    return moment.replace(tzinfo=_zone(offset)).astimezone(UTC).date()
+    zone = _zone(offset)
+    if zone is None:
+        return None
+    try:
+        return moment.replace(tzinfo=zone).astimezone(UTC).date()
+    except OverflowError:
+        return None  # 0001-01-01 00:00 +0100 is a day before the calendar starts
 
 
-def _zone(offset: str) -> timezone:
-    """The timezone of "Z", "+0100" or "-05:30"."""
+def _zone(offset: str) -> timezone | None:
+    """The timezone of "Z", "+0100" or "-05:30"; None for an offset of a day or more."""
     if offset.upper() == "Z":
         return UTC
     sign = -1 if offset[0] == "-" else 1
     digits = offset[1:].replace(":", "")
-    return timezone(sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:])))
+    shift = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    if shift >= timedelta(hours=24):
+        return None  # "+9900": timezone() refuses it, and no place on Earth is that far
+    return timezone(sign * shift)
 
 
 def _month_name_day(text: str) -> date | None:
@@ -171,19 +182,26 @@ def parse_count(value: str) -> int | None:
     text = value.strip()
     if text in NOT_GIVEN:
         return None
+    too_large = CellError(f"{shown(value)} is larger than Social Plan can store ({MAX_COUNT:,}).")
     if PLAIN_COUNT.fullmatch(text):
-        count = int(text.split(".")[0].replace(",", ""))
+        digits = text.split(".")[0].replace(",", "").lstrip("0")
+        # Checked before int(): Python refuses to convert more than 4,300 digits at all.
+        if len(digits) > MAX_COUNT_DIGITS:
+            raise too_large
+        count = int(digits or "0")
     else:
         number = _as_float(text)
         if number is None:
             raise CellError(f"{shown(value)} is not a number.")
         if number < 0:
             raise CellError(f"{shown(value)} is negative: counts cannot be below 0.")
+        if number > MAX_COUNT:
+            raise too_large
         if not number.is_integer():
             raise CellError(f"{shown(value)} is not a whole number.")
         count = int(number)
     if count > MAX_COUNT:
-        raise CellError(f"{shown(value)} is larger than Social Plan can store ({MAX_COUNT:,}).")
+        raise too_large
     return count
 
 
@@ -201,7 +219,11 @@ def parse_reading_value(value: str) -> float:
 
 
 def _as_float(text: str) -> float | None:
-    """The number `text` writes in plain ASCII ("1,250.5" too), or None; never NaN or infinity."""
+    """The number `text` writes in plain ASCII ("1,250.5" too), or None; never NaN.
+
+    "inf" and "nan" are not numbers here; a number too large for a float ("1e400", four
+    thousand digits) is returned as ±infinity, so the caller says it is out of range.
+    """
     if not text.isascii() or "_" in text:
         return None
     cleaned = (
@@ -209,8 +231,9 @@ def _as_float(text: str) -> float | None:
         if re.fullmatch(r"-?[0-9]{1,3}(,[0-9]{3})+(\.[0-9]*)?", text)
         else text
     )
+    if not WRITTEN_NUMBER.fullmatch(cleaned):
+        return None  # "inf", "nan", "infinity" and hexadecimal are not what exports write
     try:
-        number = float(cleaned)
+        return float(cleaned)
     except ValueError:
         return None
-    return number if math.isfinite(number) else None
