@@ -19,6 +19,14 @@ from socialplan.config import load_settings
 MIGRATIONS_DIR = Path(__file__).resolve().parents[2] / "migrations"
 # Any constant works: it only has to be the same in every process that migrates.
 MIGRATION_LOCK_ID = 72_901_455
+# A PostgreSQL server that does not answer fails a connection after this long, so the page
+# says the database cannot be reached instead of spinning for the TCP timeout (minutes).
+CONNECT_TIMEOUT_SECONDS = 5
+POSTGRES_DRIVERS_WITH_CONNECT_TIMEOUT = ("psycopg", "psycopg2")
+
+
+class DatabaseLocationError(OSError):
+    """The folder of the SQLite file cannot be made (a file in the way, no permission)."""
 
 
 def make_engine(url: str | None = None) -> Engine:
@@ -27,13 +35,34 @@ def make_engine(url: str | None = None) -> Engine:
     if url.startswith("sqlite"):
         return _make_sqlite_engine(url)
     # pre_ping replaces connections the server dropped (restart, idle timeout) before use.
-    return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        pool_size=5,
+        max_overflow=10,
+        connect_args=_connect_timeout(sa.engine.make_url(url)),
+    )
+
+
+def _connect_timeout(url: sa.engine.URL) -> dict[str, int]:
+    """libpq's connect_timeout, unless the URL sets its own (or the driver has none)."""
+    if url.get_driver_name() not in POSTGRES_DRIVERS_WITH_CONNECT_TIMEOUT:
+        return {}
+    if "connect_timeout" in url.query:
+        return {}
+    return {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
 
 
 def _make_sqlite_engine(url: str) -> Engine:
     database = sa.engine.make_url(url).database
     if database and database != ":memory:":
-        Path(database).parent.mkdir(parents=True, exist_ok=True)
+        folder = Path(database).parent
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseLocationError(
+                error.errno, f"Cannot make the database folder ({error.strerror})", str(folder)
+            ) from error
     # Streamlit runs each session's script in its own thread, hence check_same_thread.
     engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 

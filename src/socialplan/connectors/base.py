@@ -89,13 +89,20 @@ class AccountNotFound(ConnectorError):
 
 
 class RateLimited(ConnectorError):
-    """The network asks us to wait until `until` (UTC) before asking again."""
+    """The network asks us to wait until `until` (UTC), or for a while it did not name (None)."""
 
-    def __init__(self, network: str, until: datetime, now: datetime | None = None) -> None:
+    def __init__(self, network: str, until: datetime | None, now: datetime | None = None) -> None:
         self.network = network
-        self.until = until.astimezone(UTC)
-        when = format_utc_time(self.until, now)
-        super().__init__(f"{network} rate limited until {when} — sync again after that.")
+        self.until = until.astimezone(UTC) if until is not None else None
+        if self.until is None:
+            message = (
+                f"{network} is refusing more requests for now (HTTP 429) and did not say for "
+                "how long — wait a few minutes, then sync again."
+            )
+        else:
+            when = format_utc_time(self.until, now)
+            message = f"{network} rate limited until {when} — sync again after that."
+        super().__init__(message)
 
 
 class NetworkDown(ConnectorError):

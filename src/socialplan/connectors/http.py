@@ -3,26 +3,33 @@
 Every request gets a connect and read time-out. A 429 or 5xx answer is retried a few
 times, waiting as long as the network's reset header asks (Retry-After, x-rate-limit-reset,
 x-ratelimit-reset, ratelimit-reset) or with exponential backoff, within a bounded total
-wait; a 429 that would need longer becomes `RateLimited` with the time it lifts. A request
-that cannot reach the network becomes `NetworkDown`. Nothing here logs headers, so the X
-bearer token never reaches a log.
+wait; a 429 that would need longer becomes `RateLimited` with the time it lifts (or with
+no time, when the network never said). A request that cannot reach the network becomes
+`NetworkDown`: a connection cut off mid-request is tried once more, a time-out or a refused
+connection is not (the user has waited already, and a second try rarely helps). Every
+retry counts against the same `max_retries`. Nothing here logs headers, so the X bearer
+token never reaches a log.
 """
 
 from __future__ import annotations
 
+import http.client
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 
 import requests
+import urllib3.exceptions
 
 from socialplan.connectors.base import NetworkDown, RateLimited, ServiceError
 
 CONNECT_TIMEOUT_SECONDS = 10.0
 READ_TIMEOUT_SECONDS = 10.0
 MAX_RETRIES = 3
+# A connection cut off mid-request (reset, dropped by a proxy) is tried this many times more.
+MAX_NETWORK_RETRIES = 1
 # A sync of many accounts must not hang on one network: past this, report the wait instead.
 MAX_TOTAL_WAIT_SECONDS = 30.0
 BACKOFF_SECONDS = 1.0
@@ -47,6 +54,7 @@ class ConnectorSession(requests.Session):
         *,
         timeout: tuple[float, float] = (CONNECT_TIMEOUT_SECONDS, READ_TIMEOUT_SECONDS),
         max_retries: int = MAX_RETRIES,
+        max_network_retries: int = MAX_NETWORK_RETRIES,
         max_total_wait: float = MAX_TOTAL_WAIT_SECONDS,
         sleep: Callable[[float], None] | None = None,
         clock: Callable[[], datetime] | None = None,
@@ -55,6 +63,7 @@ class ConnectorSession(requests.Session):
         self.network = network
         self.timeout = timeout
         self.max_retries = max_retries
+        self.max_network_retries = max_network_retries
         self.max_total_wait = max_total_wait
         self._sleep = sleep
         self._clock = clock
@@ -70,28 +79,33 @@ class ConnectorSession(requests.Session):
         (self._sleep or time.sleep)(seconds)
 
     def request(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
-        """Send with a time-out; retry 429/5xx within the wait budget, then give up clearly."""
+        """Send with a time-out; retry 429/5xx and cut connections within the budget."""
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.timeout
-        waited, attempt = 0.0, 0
+        waited, attempt, network_retries = 0.0, 0, 0
         while True:
-            response = self._send_once(method, url, *args, **kwargs)
-            if response.status_code not in RETRY_STATUSES:
-                return response
-            delay = self.retry_delay(response, attempt)
-            if attempt >= self.max_retries or waited + delay > self.max_total_wait:
-                return self._give_up(response, delay)
-            response.close()
+            try:
+                response = self._send_once(method, url, *args, **kwargs)
+            except _ConnectionCut as cut:
+                delay = BACKOFF_SECONDS * 2**attempt
+                if (
+                    network_retries >= self.max_network_retries
+                    or attempt >= self.max_retries
+                    or waited + delay > self.max_total_wait
+                ):
+                    raise cut.network_down from cut.__cause__
+                network_retries += 1
+            else:
+                if response.status_code not in RETRY_STATUSES:
+                    return response
+                asked = seconds_until_reset(response.headers, self.now())
+                delay = BACKOFF_SECONDS * 2**attempt if asked is None else asked
+                if attempt >= self.max_retries or waited + delay > self.max_total_wait:
+                    return self._give_up(response, delay, told=asked is not None)
+                response.close()
             self.wait(delay)
             waited += delay
             attempt += 1
-
-    def retry_delay(self, response: requests.Response, attempt: int) -> float:
-        """Seconds to wait before retrying: what the headers ask, else exponential backoff."""
-        asked = seconds_until_reset(response.headers, self.now())
-        if asked is not None:
-            return asked
-        return BACKOFF_SECONDS * 2**attempt
 
     def _send_once(self, method: str | bytes, url: str | bytes, *args: Any, **kwargs: Any) -> Any:
         try:
@@ -100,17 +114,64 @@ class ConnectorSession(requests.Session):
             # Checked before ConnectionError: ConnectTimeout is both.
             raise NetworkDown(self.network, "no answer in time") from error
         except requests.ConnectionError as error:
+            if was_cut_off(error):
+                raise _ConnectionCut(NetworkDown(self.network, CUT_OFF)) from error
             raise NetworkDown(self.network, "no connection") from error
         except requests.RequestException as error:
-            raise NetworkDown(self.network, "the connection broke off") from error
+            # A body that stopped halfway (ChunkedEncodingError…): the connection broke.
+            raise _ConnectionCut(NetworkDown(self.network, BROKE_OFF)) from error
 
-    def _give_up(self, response: requests.Response, delay: float) -> requests.Response:
+    def _give_up(self, response: requests.Response, delay: float, *, told: bool) -> Any:
         if response.status_code == 429:
             response.close()
             now = self.now()
-            raise RateLimited(self.network, now + timedelta(seconds=delay), now)
+            # Without a reset header the backoff is our guess: do not present it as a time.
+            raise RateLimited(self.network, now + timedelta(seconds=delay) if told else None, now)
         # A 5xx that outlived its retries goes back to the connector, which says which.
         return response
+
+
+CUT_OFF = "the connection was cut off"
+BROKE_OFF = "the connection broke off"
+
+
+class _ConnectionCut(Exception):
+    """A connection lost mid-request: worth one more try; `network_down` if it fails again."""
+
+    def __init__(self, network_down: NetworkDown) -> None:
+        super().__init__(str(network_down))
+        self.network_down = network_down
+
+
+# What urllib3 and http.client raise when an open connection is reset or closed under us.
+_CUT_OFF_ERRORS = (
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+    http.client.RemoteDisconnected,
+    urllib3.exceptions.ProtocolError,
+)
+
+
+def was_cut_off(error: BaseException) -> bool:
+    """Whether a requests ConnectionError is a connection lost mid-request (not refused)."""
+    return any(isinstance(inner, _CUT_OFF_ERRORS) for inner in _causes(error))
+
+
+def _causes(error: BaseException) -> Iterator[BaseException]:
+    """The error and what it wraps: requests and urllib3 keep the cause in args too."""
+    seen: set[int] = set()
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        yield current
+        linked = [current.__cause__, current.__context__, *current.args]
+        if isinstance(current, urllib3.exceptions.MaxRetryError):
+            linked.append(current.reason)
+        pending.extend(item for item in linked if isinstance(item, BaseException))
 
 
 def make_session(network: str, **options: Any) -> ConnectorSession:

@@ -1,0 +1,1 @@
+"""Scripts the fault tests run in subprocesses (and what they share with the tests)."""
