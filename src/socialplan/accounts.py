@@ -794,24 +794,26 @@ def store_account_import(
     parsed: ParsedImport,
     plan_id: int | None = None,
 ) -> ImportResult:
-    """Store a previewed import (all or nothing), then recompute the scores it changed.
+    """Store a previewed import and the scores it changes, in one transaction.
 
     `parsed` is what `imports.read_import` returned; the result is its `ImportResult`.
     """
     from socialplan.imports import store_import
 
-    result = store_import(
+    def stage_scores(result: ImportResult) -> None:
+        if result.snapshots_added or result.snapshots_updated:
+            since = min(numbers.day for numbers in parsed.days)
+            stage_score_recompute(session, workspace_id=workspace_id, since=since)
+
+    return store_import(
         session=session,
         actor=actor,
         workspace_id=workspace_id,
         account_id=account_id,
         parsed=parsed,
         plan_id=plan_id,
+        also=stage_scores,
     )
-    if result.snapshots_added or result.snapshots_updated:
-        since = min(numbers.day for numbers in parsed.days)
-        recompute_scores(session=session, workspace_id=workspace_id, since=since)
-    return result
 
 
 def preview_facts(shown: ImportPreview) -> str:

@@ -8,6 +8,7 @@ fills or updates only the days and numbers it has.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -101,12 +102,15 @@ def store_import(
     account_id: int | None,
     parsed: ParsedImport,
     plan_id: int | None = None,
+    also: Callable[[ImportResult], object] | None = None,
 ) -> ImportResult:
     """Write the parsed file's numbers into the workspace, all or nothing.
 
     Account numbers go to `account_id` (which must be one of the workspace's accounts, on
     a network the export can come from). Business readings (Social Plan's own format) go
     to the hand-entered metrics of `plan_id`, by default the workspace's current plan.
+    `also(result)` stages more writes in the same transaction (the scores the numbers
+    change), so a process killed midway leaves neither the numbers nor their scores.
     """
     require_workspace(session, actor, workspace_id, Role.EDITOR)
     account = _account(session, workspace_id, account_id, parsed) if parsed.days else None
@@ -114,6 +118,18 @@ def store_import(
     try:
         snapshots = _upsert_snapshots(session, account, parsed) if account else _Counts()
         readings = _upsert_readings(session, metric_ids, parsed.readings)
+        result = ImportResult(
+            snapshots_added=snapshots.added,
+            snapshots_updated=snapshots.updated,
+            snapshots_unchanged=snapshots.unchanged,
+            readings_added=readings.added,
+            readings_updated=readings.updated,
+            readings_unchanged=readings.unchanged,
+            first_day=parsed.first_day,
+            last_day=parsed.last_day,
+        )
+        if also is not None:
+            also(result)
         session.commit()
     except IntegrityError as error:
         # Another import or sync inserted one of these days between our read and our write.
@@ -122,16 +138,7 @@ def store_import(
     except BaseException:
         session.rollback()
         raise
-    return ImportResult(
-        snapshots_added=snapshots.added,
-        snapshots_updated=snapshots.updated,
-        snapshots_unchanged=snapshots.unchanged,
-        readings_added=readings.added,
-        readings_updated=readings.updated,
-        readings_unchanged=readings.unchanged,
-        first_day=parsed.first_day,
-        last_day=parsed.last_day,
-    )
+    return result
 
 
 # ---------------------------------------------------------------- checks before writing

@@ -9,6 +9,7 @@ import streamlit as st
 
 from socialplan.errors import InvalidInput, SocialPlanError
 from socialplan.text import literal_markdown
+from socialplan.ui import errors as database_errors
 from socialplan.ui.context import current_actor, db_session
 
 T = TypeVar("T")
@@ -35,6 +36,12 @@ def attempt(action: Callable[[], T], errors_key: str) -> T | None:
     except SocialPlanError as error:
         # Messages quote what users typed (names, titles): shown as text, never as Markdown.
         st.error(literal_markdown(str(error)), icon="⚠️")
+    except Exception as error:
+        # Saves often run in widget callbacks, before app.py's database boundary: a lost
+        # database gets the same plain message here instead of Streamlit's error box.
+        if not database_errors.is_unreachable(error):
+            raise
+        database_errors.report_unreachable(error)
     return None
 
 
