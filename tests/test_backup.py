@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import random
 import shutil
 from datetime import UTC, date, datetime, timedelta
 
@@ -28,6 +29,7 @@ from socialplan.models import (
     User,
     Workspace,
 )
+from tests.factories import create_workspace_with_plan
 
 TODAY = date(2027, 3, 15)
 SECRET_TOKEN = "gAAAAAB-encrypted-x-token-never-exported"
@@ -303,3 +305,149 @@ def test_snapshots_are_restored_in_bulk_with_their_numbers(session, actor, expor
         .where(Account.workspace_id == restored.id)
     ).one()
     assert total == len(exported["snapshots"])
+
+
+# ---------------------------------------------------------------- the file's checksum
+
+
+def small_business(session: Session, actor: Actor) -> Workspace:
+    """A workspace with a plan, an account and its snapshots: a file small enough to fuzz."""
+    workspace, _ = create_workspace_with_plan(session, actor, name="Corner Café")
+    account = Account(workspace_id=workspace.id, network="bluesky", handle="corner.bsky.social")
+    session.add(account)
+    session.commit()
+    for offset in range(12):
+        session.add(
+            Snapshot(
+                account_id=account.id,
+                day=TODAY - timedelta(days=offset),
+                followers=400 + offset,
+                likes=offset * 3,
+                source="import",
+            )
+        )
+    session.commit()
+    return workspace
+
+
+@pytest.fixture
+def small(session, actor) -> dict:
+    workspace = small_business(session, actor)
+    return backup.export_workspace(session=session, actor=actor, slug=workspace.slug)
+
+
+def slug_of(data: dict) -> str:
+    return data["workspace"]["slug"]
+
+
+def test_a_written_file_carries_the_checksum_of_its_content_after_the_header(small, tmp_path):
+    path = tmp_path / "cafe.json"
+    backup.write_export(small, path)
+    written = json.loads(path.read_text(encoding="utf-8"))
+    assert list(written)[:5] == ["format", "version", "schema", "checksum", "workspace"]
+    assert written["checksum"].startswith("sha256:") and len(written["checksum"]) == 71
+    assert backup.read_export(path) == small
+
+
+def test_a_written_file_has_a_row_a_line_under_its_section(small, tmp_path):
+    path = tmp_path / "cafe.json"
+    backup.write_export(small, path)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    start = lines.index(' "snapshots": [')
+    rows = lines[start + 1 : start + 1 + len(small["snapshots"])]
+    assert [json.loads(line.rstrip(",")) for line in rows] == small["snapshots"]
+    assert lines[start + 1 + len(small["snapshots"])] == " ],"
+
+
+def test_a_changed_number_that_is_still_valid_json_is_refused_as_damaged(small, tmp_path):
+    path = tmp_path / "cafe.json"
+    backup.write_export(small, path)
+    text = path.read_text(encoding="utf-8")
+    followers = f'"followers": {small["snapshots"][0]["followers"]},'
+    assert followers in text
+    path.write_text(text.replace(followers, followers.replace(": ", ": 1"), 1), encoding="utf-8")
+    with pytest.raises(SocialPlanError, match="is damaged: its content does not match"):
+        backup.read_export(path)
+
+
+def test_a_file_without_a_checksum_is_read_as_written_before_checksums(
+    session, actor, small, tmp_path
+):
+    path = tmp_path / "by-hand.json"
+    path.write_text(json.dumps(small), encoding="utf-8")
+    delete_workspace(session, slug_of(small))
+    backup.restore_workspace(session=session, actor=actor, data=backup.read_export(path))
+    assert backup.export_workspace(session=session, actor=actor, slug=slug_of(small)) == small
+
+
+def test_a_checksum_that_is_not_ours_is_refused(small, tmp_path):
+    path = tmp_path / "odd.json"
+    path.write_text(json.dumps({**small, "checksum": "md5:abc"}), encoding="utf-8")
+    with pytest.raises(SocialPlanError, match="its checksum is not one Social Plan writes"):
+        backup.read_export(path)
+
+
+def test_a_newer_file_is_refused_by_its_version_not_as_damaged(session, actor, small, tmp_path):
+    """A newer Social Plan may make its checksum differently: the message says to update."""
+    path = tmp_path / "newer.json"
+    newer = {**small, "version": backup.FORMAT_VERSION + 1, "checksum": "sha512:whatever"}
+    path.write_text(json.dumps(newer), encoding="utf-8")
+    data = backup.read_export(path)
+    delete_workspace(session, slug_of(small))
+    with pytest.raises(InvalidInput, match="newer than this Social Plan reads"):
+        backup.restore_workspace(session=session, actor=actor, data=data)
+
+
+def test_restore_refuses_a_part_it_does_not_know_and_writes_nothing(session, actor, small):
+    """A damaged key (say "checksum" with a flipped letter) must not be skipped silently."""
+    delete_workspace(session, slug_of(small))
+    before = row_counts(session)
+    with pytest.raises(InvalidInput, match=r"parts this version does not know: \['chacksum'\]"):
+        backup.restore_workspace(session=session, actor=actor, data={**small, "chacksum": "x"})
+    assert row_counts(session) == before
+
+
+FLIPS = 400
+
+
+def test_a_file_with_any_byte_flipped_is_refused_or_restores_exactly(
+    session, actor, tmp_path, capsys
+):
+    """Every damage either stops the restore with a message or changes nothing that matters
+    (a space turned into a tab): never a workspace that differs from the exported one."""
+    workspace = small_business(session, actor)
+    exported = backup.export_workspace(session=session, actor=actor, slug=workspace.slug)
+    good = tmp_path / "good.json"
+    backup.write_export(exported, good)
+    delete_workspace(session, workspace.slug)
+    before = row_counts(session)
+    raw = good.read_bytes()
+    rng = random.Random(7)
+    refused = 0
+    for _ in range(FLIPS):
+        position, mask = rng.randrange(len(raw)), rng.randrange(1, 256)
+        damaged = bytearray(raw)
+        damaged[position] ^= mask
+        path = tmp_path / "damaged.json"
+        path.write_bytes(bytes(damaged))
+        try:
+            data = backup.read_export(path)
+            restored = backup.restore_workspace(session=session, actor=actor, data=data)
+        except SocialPlanError:
+            refused += 1
+            continue
+        again = backup.export_workspace(session=session, actor=actor, slug=restored.slug)
+        assert again == exported, f"byte {position} ^ {mask:#x} restored something else"
+        delete_workspace(session, restored.slug)
+    assert row_counts(session) == before
+    assert refused > FLIPS * 0.9
+    with capsys.disabled():
+        print(
+            f"\n[backup] {FLIPS} single-byte flips of a {len(raw):,}-byte export: {refused} "
+            f"refused, {FLIPS - refused} harmless (restored identical), 0 restored different"
+        )
+
+
+def test_an_export_with_a_number_of_thousands_of_digits_is_refused_with_a_message():
+    with pytest.raises(SocialPlanError, match="cannot be read as JSON"):
+        backup.parse_export('{"format_version": ' + "1" * 5000 + "}", "big.json")

@@ -106,19 +106,27 @@ def upgrade_database(engine: Engine, revision: str = "head") -> None:
     """Bring the schema to `revision`; safe when several processes start at once."""
     config = alembic_config(engine)
     with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            # Replicas starting together wait here; the second finds nothing left to do.
-            connection.execute(
-                sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID}
-            )
+        _lock_for_migration(connection)
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
+
+
+def _lock_for_migration(connection: sa.Connection) -> None:
+    """Make processes that migrate at the same moment take turns; the second then finds
+    nothing left to do."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+    elif connection.dialect.name == "sqlite":
+        # pysqlite opens no transaction for schema changes: without this write lock, two
+        # processes starting on a new file both read "no schema" and both create it.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def downgrade_database(engine: Engine, revision: str) -> None:
     """Take the schema back to `revision` (for example "-1")."""
     config = alembic_config(engine)
     with engine.begin() as connection:
+        _lock_for_migration(connection)
         config.attributes["connection"] = connection
         command.downgrade(config, revision)
 

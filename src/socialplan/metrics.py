@@ -38,6 +38,7 @@ from socialplan.services import (
     changed_fields,
     stage_field_revisions,
     stage_revision,
+    stage_row_lock,
     stage_versioned_update,
     validate,
 )
@@ -692,6 +693,7 @@ def save_readings(
     editor was shown) refuses the save with Conflict when someone changed the readings since.
     """
     metric, _, _ = require_metric(session, actor, metric_id, Role.EDITOR)
+    stage_row_lock(session, Metric, metric_id)
     if is_account_source(metric.source):
         label = SOURCE_LABELS[MetricSource(metric.source)].lower()
         raise InvalidInput(

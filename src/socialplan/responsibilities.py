@@ -29,6 +29,7 @@ from socialplan.models import (
     TaskStatus,
 )
 from socialplan.people import format_minutes, list_people
+from socialplan.services import stage_row_lock
 from socialplan.tasks import is_open, stage_task_update, weekly_minutes
 
 TargetKind = Literal["objective", "task"]
@@ -260,6 +261,7 @@ def save_responsibility_matrix(
     started from: if the stored roles differ from it, someone saved in between → Conflict.
     """
     plan = require_plan(session, actor, plan_id, Role.EDITOR)
+    stage_row_lock(session, Plan, plan_id)
     people = {
         p.id: p.name
         for p in list_people(session=session, actor=actor, workspace_id=plan.workspace_id)

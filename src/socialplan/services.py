@@ -158,3 +158,15 @@ def _as_text(value: Any) -> str:
     if value is None:
         return ""
     return str(getattr(value, "value", value))
+
+
+def stage_row_lock(session: Session, table: type[SQLModel], row_id: int) -> None:
+    """Hold `table`'s row `row_id` until the transaction ends, before a read-then-write check.
+
+    A no-op update takes the row's write lock (PostgreSQL) or the database's (SQLite), so
+    two saves that both check "nothing changed since I read it" run one after the other:
+    the second sees the first's change and is refused instead of mixing the two.
+    """
+    session.execute(
+        update(table).where(table.id == row_id).values(version=table.version)  # type: ignore[attr-defined]
+    )
