@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from socialplan.charts import metric_chart
+from socialplan.charts import metric_chart, with_arrow_tables
 from socialplan.dashboard import (
     MetricPanel,
     dashboard_panels,
@@ -46,8 +46,10 @@ def render_panel(panel: MetricPanel, editable: bool) -> None:
     with st.container(border=True):
         st.badge(panel.status_label, color=STATUS_COLORS[panel.status])
         if panel.has_data:
-            st.altair_chart(
-                metric_chart(panel), width="stretch", key=f"dashboard_chart_{panel.metric.id}"
+            st.vega_lite_chart(
+                spec=with_arrow_tables(metric_chart(panel)),
+                width="stretch",
+                key=f"dashboard_chart_{panel.metric.id}",
             )
             st.caption(panel.summary)
             return

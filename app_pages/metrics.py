@@ -176,10 +176,20 @@ def version_read(metric: Metric) -> int:
 
 
 def render_edit_form(metric: Metric, plan: Plan, accounts: dict[int | None, str]) -> None:
-    """A metric's edit form, in a collapsed section."""
+    """A metric's edit form, in a collapsed section drawn only while it is open.
+
+    A plan of twenty metrics built twenty hidden forms on every run; now opening "Edit"
+    reruns the page and fills the form afresh from the stored row (see `version_read`).
+    It opens by itself to show a refused save's messages.
+    """
     errors = st.session_state.get(edit_key(metric.id, "errors"), {})
     source = MetricSource(metric.source)
-    with st.expander("Edit", expanded=bool(errors)), st.form(edit_key(metric.id, "form")):
+    section = st.expander(
+        "Edit", expanded=bool(errors), key=edit_key(metric.id, "open"), on_change="rerun"
+    )
+    if not section.open:
+        return
+    with section, st.form(edit_key(metric.id, "form")):
         st.text_input("Name", value=metric.name, key=edit_key(metric.id, "name"))
         field_error(errors, "name", "Name")
         if is_account_source(source):

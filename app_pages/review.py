@@ -9,7 +9,7 @@ from sqlmodel import Session
 
 from socialplan import reviews
 from socialplan.access import Actor
-from socialplan.models import TEXT_MAX, Cadence, MetricStatus, Plan, ReviewCadence
+from socialplan.models import TEXT_MAX, Cadence, MetricStatus, Plan, Review, ReviewCadence
 from socialplan.reviews import (
     ChangeTarget,
     Correction,
@@ -480,27 +480,41 @@ def render_past_reviews(session: Session, actor: Actor, plan: Plan) -> None:
         st.info("No reviews yet. Your first saved review appears here, ready to download.")
         return
     for number, review in enumerate(past):
-        detail = reviews.get_review(session=session, actor=actor, review_id=review.id)
-        with st.expander(f"Review of {review.held_on:%A %d %B %Y}", expanded=number == 0):
-            if review.summary:
-                st.text(review.summary)
-            # st.table reads Markdown, so user text goes in escaped: it shows exactly as typed.
-            st.table(reviews.literal_rows(reviews.item_table(detail)), hide_index=True)
-            if detail.corrections:
-                st.markdown("**Course corrections**")
-                st.table(reviews.literal_rows(reviews.decision_table(detail)), hide_index=True)
-            else:
-                st.caption("No changes to the plan were made in this review.")
-            if detail.next_review_on:
-                st.caption(f"This review set the next one for {detail.next_review_on:%A %d %B %Y}.")
-            st.download_button(
-                "Download as Markdown",
-                data=reviews.review_markdown(detail),
-                file_name=detail.file_name,
-                mime="text/markdown",
-                key=f"review_download_{review.id}",
-                on_click="ignore",
-            )
+        # Opening or closing a review reruns the page, and only open reviews are read and
+        # drawn: a plan with a dozen reviews built them all on every run before.
+        expander = st.expander(
+            f"Review of {review.held_on:%A %d %B %Y}",
+            expanded=number == 0,
+            key=f"review_past_{review.id}",
+            on_change="rerun",
+        )
+        if expander.open:
+            with expander:
+                render_past_review(session, actor, review)
+
+
+def render_past_review(session: Session, actor: Actor, review: Review) -> None:
+    """One past review: its summary, items, corrections, next date and Markdown download."""
+    detail = reviews.get_review(session=session, actor=actor, review_id=review.id)
+    if review.summary:
+        st.text(review.summary)
+    # st.table reads Markdown, so user text goes in escaped: it shows exactly as typed.
+    st.table(reviews.literal_rows(reviews.item_table(detail)), hide_index=True)
+    if detail.corrections:
+        st.markdown("**Course corrections**")
+        st.table(reviews.literal_rows(reviews.decision_table(detail)), hide_index=True)
+    else:
+        st.caption("No changes to the plan were made in this review.")
+    if detail.next_review_on:
+        st.caption(f"This review set the next one for {detail.next_review_on:%A %d %B %Y}.")
+    st.download_button(
+        "Download as Markdown",
+        data=reviews.review_markdown(detail),
+        file_name=detail.file_name,
+        mime="text/markdown",
+        key=f"review_download_{review.id}",
+        on_click="ignore",
+    )
 
 
 show_flash()

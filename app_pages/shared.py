@@ -9,7 +9,7 @@ from datetime import date
 import streamlit as st
 
 from socialplan import plans, reviews, sharing
-from socialplan.charts import metric_chart
+from socialplan.charts import metric_chart, with_arrow_tables
 from socialplan.dashboard import dashboard_panels, panels_by_objective, summary_counts
 from socialplan.errors import SocialPlanError
 from socialplan.leaderboards import business_standing
@@ -79,8 +79,10 @@ def render_dashboard(session, actor, plan) -> None:
             with st.container(border=True):
                 st.caption(panel.status_label)
                 if panel.has_data:
-                    st.altair_chart(
-                        metric_chart(panel), width="stretch", key=f"shared_chart_{panel.metric.id}"
+                    st.vega_lite_chart(
+                        spec=with_arrow_tables(metric_chart(panel)),
+                        width="stretch",
+                        key=f"shared_chart_{panel.metric.id}",
                     )
                     st.caption(panel.summary)
                 else:

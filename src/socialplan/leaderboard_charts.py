@@ -1,10 +1,13 @@
-"""Altair charts of the Leaderboard: a board's histogram, an account's history and its parts."""
+"""Vega-Lite charts of the Leaderboard: a board's histogram, an account's history and its parts.
+
+Plain specs (dicts) for `st.vega_lite_chart`, like the Dashboard's (see `socialplan.charts`).
+"""
 
 from __future__ import annotations
 
-import altair as alt
 import pandas as pd
 
+from socialplan.charts import JsonDict, json_number, rows, temporal_rows
 from socialplan.leaderboards import AccountDetail, Board
 
 OWN_COLOR = "#e07b00"
@@ -30,85 +33,133 @@ def histogram_frame(board: Board) -> pd.DataFrame:
     )
 
 
-def histogram_chart(board: Board) -> alt.LayerChart:
+def histogram_chart(board: Board) -> JsonDict:
     """The board's scores in buckets of ten, with a "you are here" rule at each of yours."""
-    bars = (
-        alt.Chart(histogram_frame(board), name="buckets")
-        .mark_bar(stroke="white", strokeWidth=1)
-        .encode(
-            x=alt.X(
-                "low:Q",
-                title="Score",
-                bin="binned",
-                scale=alt.Scale(domain=[0, 100], nice=False),
-                axis=alt.Axis(values=list(range(0, 101, 10))),
-            ),
-            x2="high:Q",
-            y=alt.Y("accounts:Q", title="Accounts", axis=alt.Axis(tickMinStep=1)),
-            color=alt.Color(
-                "whose:N",
-                scale=alt.Scale(domain=["others", "yours"], range=[OTHERS_COLOR, OWN_COLOR]),
-                legend=None,
-            ),
-            tooltip=[
-                alt.Tooltip("range:N", title="Scores"),
-                alt.Tooltip("accounts:Q", title="Accounts"),
+    frame = histogram_frame(board)
+    bars = {
+        "name": "buckets",
+        "data": {"name": "buckets"},
+        "mark": {"type": "bar", "stroke": "white", "strokeWidth": 1},
+        "encoding": {
+            "x": {
+                "field": "low",
+                "type": "quantitative",
+                "title": "Score",
+                "bin": "binned",
+                "scale": {"domain": [0, 100], "nice": False},
+                "axis": {"values": list(range(0, 101, 10))},
+            },
+            "x2": {"field": "high"},
+            "y": {
+                "field": "accounts",
+                "type": "quantitative",
+                "title": "Accounts",
+                "axis": {"tickMinStep": 1},
+            },
+            "color": {
+                "field": "whose",
+                "type": "nominal",
+                "scale": {"domain": ["others", "yours"], "range": [OTHERS_COLOR, OWN_COLOR]},
+                "legend": None,
+            },
+            "tooltip": [
+                {"field": "range", "type": "nominal", "title": "Scores"},
+                {"field": "accounts", "type": "quantitative", "title": "Accounts"},
             ],
-        )
-    )
-    layers: list[alt.Chart] = [bars]
+        },
+    }
+    datasets = {"buckets": frame_rows(frame)}
+    layers = [bars]
     if board.own_scores:
         scores = sorted(set(board.own_scores))
-        marks = pd.DataFrame({"score": scores, "label": "you are here"})
+        datasets["you"] = rows(score=scores, label=["you are here"] * len(scores))
         layers.append(
-            alt.Chart(marks, name="you")
-            .mark_rule(color=HERE_COLOR, strokeWidth=2, strokeDash=[4, 3])
-            .encode(x="score:Q")
+            {
+                "name": "you",
+                "data": {"name": "you"},
+                "mark": {
+                    "type": "rule",
+                    "color": HERE_COLOR,
+                    "strokeWidth": 2,
+                    "strokeDash": [4, 3],
+                },
+                "encoding": {"x": {"field": "score", "type": "quantitative"}},
+            }
         )
         layers.append(
-            alt.Chart(marks, name="you_label")
-            .mark_text(
-                align="left", baseline="top", dx=4, dy=2, color=HERE_COLOR, fontWeight="bold"
-            )
-            .encode(x="score:Q", y=alt.value(0), text="label:N")
+            {
+                "name": "you_label",
+                "data": {"name": "you"},
+                "mark": {
+                    "type": "text",
+                    "align": "left",
+                    "baseline": "top",
+                    "dx": 4,
+                    "dy": 2,
+                    "color": HERE_COLOR,
+                    "fontWeight": "bold",
+                },
+                "encoding": {
+                    "x": {"field": "score", "type": "quantitative"},
+                    "y": {"value": 0},
+                    "text": {"field": "label", "type": "nominal"},
+                },
+            }
         )
-    return alt.layer(*layers).properties(width="container", height=CHART_HEIGHT)
+    return {
+        "width": "container",
+        "height": CHART_HEIGHT,
+        "datasets": datasets,
+        "layer": layers,
+    }
 
 
-def history_chart(detail: AccountDetail) -> alt.LayerChart:
+def history_chart(detail: AccountDetail) -> JsonDict:
     """The account's daily score, with the goal line of its score metric when it has one."""
-    history = detail.history.rename(columns={"score": "value"}).assign(line="Score")
-    frames, lines_shown = [history], ["Score"]
+    data = temporal_rows(detail.history, value="score", line="Score")
+    lines_shown = ["Score"]
     if detail.goal is not None:
-        frames.append(detail.goal.assign(line="Goal line"))
+        data += temporal_rows(detail.goal, line="Goal line")
         lines_shown.append("Goal line")
-    data = pd.concat(frames, ignore_index=True)
     colors = {"Score": OTHERS_COLOR, "Goal line": GOAL_COLOR}
     dashes = {"Score": [1, 0], "Goal line": [6, 4]}
-    lines = (
-        alt.Chart(data, name="history")
-        .mark_line()
-        .encode(
-            x=alt.X("day:T", title=None),
-            y=alt.Y("value:Q", title="Score", scale=alt.Scale(zero=False)),
-            color=alt.Color(
-                "line:N",
-                scale=alt.Scale(domain=lines_shown, range=[colors[n] for n in lines_shown]),
-                legend=alt.Legend(title=None, orient="bottom"),
-            ),
-            strokeDash=alt.StrokeDash(
-                "line:N",
-                scale=alt.Scale(domain=lines_shown, range=[dashes[n] for n in lines_shown]),
-                legend=None,
-            ),
-            tooltip=[
-                alt.Tooltip("line:N", title="What"),
-                alt.Tooltip("day:T", title="Date", format=DATE_FORMAT),
-                alt.Tooltip("value:Q", title="Score", format=".0f"),
+    lines = {
+        "name": "history",
+        "data": {"name": "history"},
+        "mark": {"type": "line"},
+        "encoding": {
+            "x": {"field": "day", "type": "temporal", "title": None},
+            "y": {
+                "field": "value",
+                "type": "quantitative",
+                "title": "Score",
+                "scale": {"zero": False},
+            },
+            "color": {
+                "field": "line",
+                "type": "nominal",
+                "scale": {"domain": lines_shown, "range": [colors[n] for n in lines_shown]},
+                "legend": {"title": None, "orient": "bottom"},
+            },
+            "strokeDash": {
+                "field": "line",
+                "type": "nominal",
+                "scale": {"domain": lines_shown, "range": [dashes[n] for n in lines_shown]},
+                "legend": None,
+            },
+            "tooltip": [
+                {"field": "line", "type": "nominal", "title": "What"},
+                {"field": "day", "type": "temporal", "title": "Date", "format": DATE_FORMAT},
+                {"field": "value", "type": "quantitative", "title": "Score", "format": ".0f"},
             ],
-        )
-    )
-    return alt.layer(lines).properties(width="container", height=CHART_HEIGHT)
+        },
+    }
+    return {
+        "width": "container",
+        "height": CHART_HEIGHT,
+        "datasets": {"history": data},
+        "layer": [lines],
+    }
 
 
 def parts_frame(detail: AccountDetail) -> pd.DataFrame:
@@ -128,24 +179,50 @@ def parts_frame(detail: AccountDetail) -> pd.DataFrame:
     )
 
 
-def parts_chart(detail: AccountDetail) -> alt.LayerChart:
+def parts_chart(detail: AccountDetail) -> JsonDict:
     """Each part as a bar of the points it earned, against the points it could earn."""
-    frame = parts_frame(detail)
-    y = alt.Y("part:N", title=None, sort=None)
+    y = {"field": "part", "type": "nominal", "title": None, "sort": None}
     tooltip = [
-        alt.Tooltip("part:N", title="Part"),
-        alt.Tooltip("value:Q", title="Value (0–1)", format=".2f"),
-        alt.Tooltip("earned:Q", title="Points earned"),
-        alt.Tooltip("possible:Q", title="Points possible"),
+        {"field": "part", "type": "nominal", "title": "Part"},
+        {"field": "value", "type": "quantitative", "title": "Value (0–1)", "format": ".2f"},
+        {"field": "earned", "type": "quantitative", "title": "Points earned"},
+        {"field": "possible", "type": "quantitative", "title": "Points possible"},
     ]
-    possible = (
-        alt.Chart(frame, name="possible")
-        .mark_bar(color=POSSIBLE_COLOR)
-        .encode(x=alt.X("possible:Q", title="Points of the score"), y=y, tooltip=tooltip)
-    )
-    earned = (
-        alt.Chart(frame, name="earned")
-        .mark_bar(color=OTHERS_COLOR)
-        .encode(x="earned:Q", y=y, tooltip=tooltip)
-    )
-    return alt.layer(possible, earned).properties(width="container", height=160)
+    possible = {
+        "name": "possible",
+        "data": {"name": "parts"},
+        "mark": {"type": "bar", "color": POSSIBLE_COLOR},
+        "encoding": {
+            "x": {"field": "possible", "type": "quantitative", "title": "Points of the score"},
+            "y": y,
+            "tooltip": tooltip,
+        },
+    }
+    earned = {
+        "name": "earned",
+        "data": {"name": "parts"},
+        "mark": {"type": "bar", "color": OTHERS_COLOR},
+        "encoding": {
+            "x": {"field": "earned", "type": "quantitative"},
+            "y": y,
+            "tooltip": tooltip,
+        },
+    }
+    return {
+        "width": "container",
+        "height": 160,
+        "datasets": {"parts": frame_rows(parts_frame(detail))},
+        "layer": [possible, earned],
+    }
+
+
+def frame_rows(frame: pd.DataFrame) -> list[JsonDict]:
+    """A small frame of numbers and text as JSON-safe rows (a missing number becomes null)."""
+    columns = {
+        name: [
+            json_number(value) if isinstance(value, float) else value
+            for value in frame[name].tolist()
+        ]
+        for name in frame.columns
+    }
+    return rows(**columns)

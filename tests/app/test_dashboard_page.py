@@ -91,6 +91,12 @@ def test_a_metric_with_readings_gets_its_chart_and_summary(app_engine):
     assert {"goal", "actual", "projection", "target", "today"} <= {
         layer["name"] for layer in spec["layer"]
     }
+    # The rows travel as Arrow tables beside the spec, not inside it.
+    [chart] = at.get("vega_lite_chart")
+    assert "datasets" not in spec
+    assert {"goal", "actual", "projection", "target", "today"} <= {
+        dataset.name for dataset in chart.proto.datasets
+    }
     assert "26 orders, goal for today 25 — on track" in texts(at)
 
 

@@ -168,6 +168,9 @@ def test_accounts_without_scores_say_how_scores_are_made(app_engine):
         session.add(Account(workspace_id=shop.id, network=Network.BLUESKY, handle="new.shop"))
         session.commit()
     at = open_page(PAGE)
+    # The competitors tab holds the business's own accounts even without a peer group.
+    at.session_state["leaderboard_tab"] = "Competitors"
+    at.run()
     assert not at.exception, at.exception
     assert "No scores yet — they are computed after each sync or import" in texts(at)
     assert "socialplan scores recompute" in texts(at)
@@ -200,11 +203,20 @@ def test_the_demo_board_renders_with_the_bakery_marked_and_explained(app_engine)
     # Histogram, and for the chosen account its history and its parts.
     assert len(at.get("vega_lite_chart")) >= 3
     assert "The one change that would raise it most" in page
-    # The competitors and team tabs render on the same run.
-    competitors, team = at.dataframe[1].value, at.dataframe[2].value
+    # Only the open tab is drawn; the competitors and team tabs are drawn once opened.
+    assert len(at.dataframe) == 1
+    at.session_state["leaderboard_tab"] = "Competitors"
+    at.run()
+    assert not at.exception, at.exception
+    [competitors] = [table.value for table in at.dataframe]
     assert "Golden Crust Bakehouse" in competitors["Name"].tolist()
+    assert "Main Street" not in texts(at)
+    at.session_state["leaderboard_tab"] = "Team"
+    at.run()
+    assert not at.exception, at.exception
+    [team] = [table.value for table in at.dataframe]
     assert sorted(team["Person"]) == ["Leo Park", "Maya Chen", "Rosa Almeida"]
-    assert "No personal account yet for Sam Okafor" in page
+    assert "No personal account yet for Sam Okafor" in texts(at)
 
 
 def test_sorting_the_board_by_30_day_change_reorders_it(street, app_engine):
@@ -229,3 +241,25 @@ def test_switching_business_shows_what_that_business_entered_not_the_last_ones(s
     assert not at.exception, at.exception
     assert at.multiselect(key=f"leaderboard_entries_{florist_id}_{group_id}").value == []
     assert board_frame(at)["Yours"].tolist() == [False]
+
+
+def test_the_creator_removes_a_member(street, app_engine):
+    group_id, florist_id = street["group"].id, street["florist"].id
+    with Session(app_engine) as session:
+        peers.join_group(
+            session=session,
+            actor=Actor.local(),
+            workspace_id=florist_id,
+            code=street["group"].invite_code,
+        )
+    at = open_as(street["bakery"])
+    remove_key = f"leaderboard_remove_{group_id}_{florist_id}"
+    assert "Florist · 0 accounts entered" in [text.value for text in at.text]
+    at.button(key=remove_key).click().run()
+    assert not at.exception, at.exception
+    assert "Removed “Florist” from the group." in texts(at)
+    with Session(app_engine) as session:
+        members = session.exec(
+            select(PeerGroupMember.workspace_id).where(PeerGroupMember.group_id == group_id)
+        ).all()
+    assert members == [street["bakery"].id]

@@ -77,6 +77,12 @@ def run_clean(at):
     return at
 
 
+def open_edit(at, metric):
+    """Open a metric's "Edit" section: its form is drawn only while it is open."""
+    at.session_state[f"metrics_edit_{metric.id}_open"] = True
+    return run_clean(at)
+
+
 def errors_shown(at):
     return [element.value for element in at.error]
 
@@ -200,6 +206,10 @@ def test_editing_a_metric_saves_it_and_records_the_change(app_engine, plan):
     objective = add_objective(app_engine, plan)
     metric = add_metric(app_engine, objective)
     at = open_page(PAGE)
+    # Closed, the form is not drawn; opening it fills it from the stored metric.
+    assert f"metrics_edit_{metric.id}_target" not in [n.key for n in at.number_input]
+    open_edit(at, metric)
+    assert at.number_input(key=f"metrics_edit_{metric.id}_target").value == 40
     at.number_input(key=f"metrics_edit_{metric.id}_target").set_value(55)
     at.button(key=f"metrics_edit_{metric.id}_save").click()
     run_clean(at)
@@ -221,7 +231,7 @@ def test_a_target_date_outside_a_shortened_period_is_refused_with_the_new_dates(
             plan_id=plan.id,
             plan_update=PlanUpdate(version=1, period_end=date(2027, 5, 31)),
         )
-    at = open_page(PAGE)
+    at = open_edit(open_page(PAGE), metric)
     at.date_input(key=f"metrics_edit_{metric.id}_target_date").set_value(date(2027, 6, 15))
     at.button(key=f"metrics_edit_{metric.id}_save").click()
     run_clean(at)
@@ -242,7 +252,7 @@ def test_a_target_date_outside_a_shortened_period_is_refused_with_the_new_dates(
 def test_saving_over_someone_elses_change_shows_the_conflict_and_keeps_theirs(app_engine, plan):
     objective = add_objective(app_engine, plan)
     metric = add_metric(app_engine, objective)
-    at = open_page(PAGE)
+    at = open_edit(open_page(PAGE), metric)
     with Session(app_engine) as session:
         metrics.update_metric(
             session=session,
@@ -344,4 +354,5 @@ def test_account_metrics_have_no_readings_table(app_engine, plan):
     )
     at = open_page(PAGE)
     assert not at.get("data_editor")
+    open_edit(at, metric)
     assert f"metrics_edit_{metric.id}_account" in [s.key for s in at.selectbox]

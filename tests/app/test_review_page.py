@@ -239,3 +239,30 @@ def test_a_schedule_saved_after_someone_else_changed_the_plan_is_refused(app_eng
     assert "changed by someone else since you opened it" in texts(at)
     [plan] = stored(app_engine, Plan)
     assert (plan.review_cadence, plan.version) == (None, 2)
+
+
+def test_only_the_newest_past_review_is_open_and_an_older_one_is_drawn_once_opened(app_engine):
+    _, metric_id = arrange_plan(app_engine)
+    at = open_page(PAGE)
+    at.date_input(key="review_held_on").set_value(TODAY - timedelta(days=7)).run()
+    at.text_area(key="review_summary").input("The older review.")
+    at.button(key="review_save").click().run()
+    at.date_input(key="review_held_on").set_value(TODAY).run()
+    at.text_area(key="review_summary").input("The newer review.")
+    at.button(key="review_save").click().run()
+    assert not at.exception, at.exception
+    older, newer = sorted(stored(app_engine, Review), key=lambda review: review.held_on)
+
+    # A closed review is not read nor drawn: only the newest one's content is on the page.
+    assert [button.key for button in at.get("download_button")] == [f"review_download_{newer.id}"]
+    summaries = [text.value for text in at.text]
+    assert "The newer review." in summaries and "The older review." not in summaries
+
+    at.session_state[f"review_past_{older.id}"] = True
+    at.run()
+    assert not at.exception, at.exception
+    assert [button.key for button in at.get("download_button")] == [
+        f"review_download_{newer.id}",
+        f"review_download_{older.id}",
+    ]
+    assert "The older review." in [text.value for text in at.text]
