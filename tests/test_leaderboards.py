@@ -510,7 +510,8 @@ def test_the_board_prints_as_a_table_csv_and_json(session):
     assert "has 2 scored accounts" in table[4]
     csv_lines = leaderboards.render_csv(result).splitlines()
     assert csv_lines[0].startswith("rank,account,name,business,network,score,percentile")
-    assert csv_lines[2].startswith("2,@bakery.ig,bakery.ig,Bakery,Bluesky,45,,,5,True")
+    # A handle starts with @: quoted, so a spreadsheet keeps it as text, not a formula.
+    assert csv_lines[2].startswith("2,'@bakery.ig,bakery.ig,Bakery,Bluesky,45,,,5,True")
     data = json.loads(leaderboards.render_json(result))
     assert data["population"] == 2 and data["rows"][1]["yours"] is True
 

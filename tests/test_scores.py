@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import Session, select
 
 from socialplan import scores
@@ -308,3 +309,35 @@ def test_a_viewer_of_the_workspace_can_read_its_scores(session, workspace):
 def test_an_unknown_account_is_not_found(session, actor):
     with pytest.raises(NotFound, match="That account does not exist"):
         scores.score_history(session=session, actor=actor, account_id=12345)
+
+
+def score_indexes(session: Session) -> set[str]:
+    return {
+        index["name"] for index in sa.inspect(session.connection()).get_indexes("influence_score")
+    }
+
+
+def test_a_bulk_write_on_sqlite_rebuilds_the_day_index_and_a_failed_one_keeps_it(
+    sqlite_engine, actor, monkeypatch
+):
+    # Every write counts as bulk here, so the drop-and-rebuild path runs on a small table.
+    monkeypatch.setattr(scores, "BULK_WRITE_ROWS", 1)
+    with Session(sqlite_engine) as session:
+        workspace, _ = create_workspace_with_plan(session, actor)
+        account = add_account(session, workspace.id, "bulk")
+        add_days(session, account, range(10), followers=100, posts=1, likes=3)
+        scores.recompute_scores(session=session)
+        assert "ix_influence_score_day" in score_indexes(session)
+        assert len(stored(session)) == 10
+
+        session.execute(sa.delete(InfluenceScore))
+        session.commit()
+
+        def failing_upsert(*args: object) -> None:
+            raise RuntimeError("disk full")
+
+        monkeypatch.setattr(scores, "_upsert", failing_upsert)
+        with pytest.raises(RuntimeError, match="disk full"):
+            scores.recompute_scores(session=session)
+        assert "ix_influence_score_day" in score_indexes(session)
+        assert stored(session) == []

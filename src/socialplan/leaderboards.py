@@ -10,8 +10,6 @@ entered, and only to members; competitor and team boards are private to their wo
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 from collections.abc import Callable, Sequence
@@ -26,6 +24,7 @@ from sqlmodel import Session, col, select
 from socialplan import peers
 from socialplan.access import Actor, require_member, require_workspace
 from socialplan.accounts import NETWORK_LABELS
+from socialplan.csvsafe import csv_text
 from socialplan.dashboard import goal_line
 from socialplan.errors import InvalidInput, NotFound
 from socialplan.models import (
@@ -212,33 +211,46 @@ class InstanceStanding:
 def _latest_scores(session: Session, account_ids: sa.Select | Sequence[int]) -> pd.DataFrame:
     """The newest stored score and sub-scores of each account, in one query.
 
-    The newest day is a correlated max per account, which the unique (account_id, day)
-    index answers with one seek; a grouped subquery over all scores read every row.
+    The newest day is a max per account, which the unique (account_id, day) index answers
+    with one seek; then one more seek fetches that day's row.
     """
     dialect = session.get_bind().dialect.name
+    newest = _newest_score_days(col(Account.id).in_(account_ids))
+    columns = ["account_id", "day", "score", *PARTS]
+    query = sa.select(
+        InfluenceScore.account_id,
+        epoch_days(InfluenceScore.day, dialect),
+        *(getattr(InfluenceScore, name) for name in ["score", *PARTS]),
+    ).join(
+        newest,
+        sa.and_(
+            InfluenceScore.account_id == newest.c.account_id, InfluenceScore.day == newest.c.day
+        ),
+    )
+    frame = read_frame(session, query, columns)
+    frame["day"] = days_from_epoch(frame["day"]).dt.date
+    return frame
+
+
+def _newest_score_days(accounts: sa.ColumnElement[bool]) -> sa.CTE:
+    """Each account's newest score day (None before any), for the accounts `accounts` picks.
+
+    A materialised CTE, so it is computed first: one index seek per account. Written as a
+    join condition instead, SQLite walks every stored day of every account and runs the
+    max once per row (a thousand accounts: a second instead of tens of milliseconds).
+    """
     newest_day = (
         sa.select(sa.func.max(InfluenceScore.day))
         .where(InfluenceScore.account_id == Account.id)
         .correlate(Account)
         .scalar_subquery()
     )
-    columns = ["account_id", "day", "score", *PARTS]
-    query = (
-        sa.select(
-            InfluenceScore.account_id,
-            epoch_days(InfluenceScore.day, dialect),
-            *(getattr(InfluenceScore, name) for name in ["score", *PARTS]),
-        )
-        .select_from(Account)
-        .join(
-            InfluenceScore,
-            sa.and_(InfluenceScore.account_id == Account.id, InfluenceScore.day == newest_day),
-        )
-        .where(col(Account.id).in_(account_ids))
+    return (
+        sa.select(Account.id.label("account_id"), newest_day.label("day"))  # type: ignore[union-attr]
+        .where(accounts)
+        .cte("newest_score_day")
+        .prefix_with("MATERIALIZED")
     )
-    frame = read_frame(session, query, columns)
-    frame["day"] = days_from_epoch(frame["day"]).dt.date
-    return frame
 
 
 def _recent_scores(session: Session, account_ids: Sequence[int], since: date) -> pd.DataFrame:
@@ -324,15 +336,24 @@ def _sparkline_rows(accounts: np.ndarray, shown: np.ndarray) -> np.ndarray:
 
 
 def _ranked(rows: list[BoardRow]) -> list[BoardRow]:
-    """Ranks (ties share a rank: 1, 2, 2, 4) and mid-rank percentiles; best first."""
-    scores = np.array([row.score for row in rows if row.score is not None], dtype=float)
+    """Ranks (ties share a rank: 1, 2, 2, 4) and mid-rank percentiles; best first.
+
+    Counts come from binary searches in the sorted scores, not a pass over every score for
+    every row (a thousand rows: a million comparisons), with `mid_rank_percentile`'s formula.
+    """
+    ordered = np.sort(np.array([row.score for row in rows if row.score is not None], dtype=float))
+    population = len(ordered)
     ranked = []
     for row in rows:
         if row.score is None:
             ranked.append(row)
             continue
-        rank = 1 + int(np.count_nonzero(scores > row.score))
-        percentile = mid_rank_percentile(row.score, scores)
+        below = int(np.searchsorted(ordered, row.score, side="left"))
+        not_above = int(np.searchsorted(ordered, row.score, side="right"))
+        percentile = None
+        if population >= PERCENTILE_MIN_POPULATION:
+            percentile = 100 * (below + 0.5 * (not_above - below)) / population
+        rank = 1 + population - not_above
         ranked.append(replace(row, rank=rank, percentile=percentile))
     return sort_rows(ranked, "rank")
 
@@ -927,24 +948,22 @@ def _instance_population(session: Session) -> np.ndarray:
     counted once, with its newest score (the higher account id breaking a tie). Deduplicated
     in SQL, so only the scores travel.
     """
-    newest_day = (
-        sa.select(sa.func.max(InfluenceScore.day))
-        .where(InfluenceScore.account_id == Account.id)
-        .correlate(Account)
-        .scalar_subquery()
-    )
+    newest = _newest_score_days(col(Account.removed_at).is_(None))
     newest_first = sa.func.row_number().over(
         partition_by=[Account.network, sa.func.lower(Account.handle)],
         order_by=[InfluenceScore.day.desc(), Account.id.desc()],  # type: ignore[union-attr]
     )
     latest = (
         sa.select(InfluenceScore.score, newest_first.label("newest"))
-        .select_from(Account)
+        .select_from(newest)
         .join(
             InfluenceScore,
-            sa.and_(InfluenceScore.account_id == Account.id, InfluenceScore.day == newest_day),
+            sa.and_(
+                InfluenceScore.account_id == newest.c.account_id,
+                InfluenceScore.day == newest.c.day,
+            ),
         )
-        .where(col(Account.removed_at).is_(None))
+        .join(Account, Account.id == newest.c.account_id)
         .subquery()
     )
     query = sa.select(latest.c.score).where(latest.c.newest == 1)
@@ -1160,14 +1179,12 @@ def _cell(name: str, value: object) -> str:
 
 
 def render_csv(board: Board) -> str:
-    """The board as CSV with a header row."""
+    """The board as CSV with a header row; text a spreadsheet would run as a formula (a
+    handle starting with @, a name starting with =) is quoted so it stays text."""
     records = board_records(board)
-    output = io.StringIO()
     fieldnames = list(records[0]) if records else ["rank", "account", "business", "score"]
-    writer = csv.DictWriter(output, fieldnames=fieldnames, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(records)
-    return output.getvalue().rstrip("\n")
+    rows = [fieldnames, *([record[name] for name in fieldnames] for record in records)]
+    return csv_text(rows).rstrip("\n")
 
 
 def render_json(board: Board) -> str:

@@ -9,6 +9,8 @@ once and writes in bulk, in one transaction; running it twice changes nothing.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -39,6 +41,9 @@ HISTORY_COLUMNS = ["day", *VALUE_COLUMNS]
 DELETE_CHUNK = 500
 # Rows per CSV block sent by COPY: bounds the memory of the text of a full recompute.
 COPY_CHUNK = 500_000
+# From this many rows written at once, SQLite's plain indexes are built again after the
+# write rather than kept up to date row by row (a full recompute: millions of rows).
+BULK_WRITE_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -209,6 +214,11 @@ def _read_daily(
         for name in DAILY_COLUMNS
     ]
     query = sa.select(*columns)
+    if account_ids is None and since is not None:
+        # Every account's recent days: named through the accounts, SQLite seeks each one's
+        # days on the (account_id, day) index instead of fetching each row of the day index
+        # from wherever it lies in the table (a new day for 10,000 accounts: 3× faster).
+        account_ids = sa.select(Account.id)
     if account_ids is not None:
         query = query.where(Snapshot.account_id.in_(account_ids))  # type: ignore[attr-defined]
     if since is not None:
@@ -292,8 +302,39 @@ def _store(
         chunk = stale[start : start + DELETE_CHUNK]
         session.execute(sa.delete(table).where(table.id.in_(chunk)))  # type: ignore[union-attr]
     if not changed.empty:
-        _upsert(session, table.__tablename__, key, changed)  # type: ignore[attr-defined]
+        with _secondary_indexes_rebuilt_after(session, table, len(changed)):
+            _upsert(session, table.__tablename__, key, changed)  # type: ignore[attr-defined]
     return len(stale)
+
+
+@contextmanager
+def _secondary_indexes_rebuilt_after(
+    session: Session, table: type[InfluenceScore] | type[BusinessScore], rows: int
+) -> Iterator[None]:
+    """On SQLite, a write of many rows drops the table's plain indexes and builds them again
+    after, inside the same transaction.
+
+    Rows arrive by account, so an index by day takes each one somewhere else in its tree:
+    keeping it up to date row by row is several times slower than sorting once at the end.
+    SQLite holds its write lock until the commit and readers keep seeing the old snapshot
+    (WAL), so nobody can see the table without its index; an error rolls the drop back. The
+    unique (key, day) index stays: the upsert needs it, and rows arrive in its order.
+    """
+    plain = [index for index in table.__table__.indexes if not index.unique]  # type: ignore[attr-defined]
+    if session.get_bind().dialect.name != "sqlite" or rows < BULK_WRITE_ROWS or not plain:
+        yield
+        return
+    connection = session.connection()
+    driver = connection.connection.driver_connection
+    if not driver.in_transaction:  # type: ignore[union-attr]
+        # The sqlite3 module opens a transaction before DML only: a DROP INDEX with none open
+        # would commit on its own, and a failed write would leave the index gone.
+        connection.exec_driver_sql("BEGIN")
+    for index in plain:
+        connection.execute(sa.schema.DropIndex(index, if_exists=True))
+    yield
+    for index in plain:
+        connection.execute(sa.schema.CreateIndex(index))
 
 
 def _stored_scores(

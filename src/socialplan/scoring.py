@@ -16,7 +16,6 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
-from pandas.api.typing import SeriesGroupBy
 
 # ---------------------------------------------------------------- tuned constants
 # Tuned together so the calibration of issue 4 holds (idle ≤ 10, small local business
@@ -468,7 +467,8 @@ def top_share_label(percentile: float) -> str:
 
 
 def _normalise_daily(daily: pd.DataFrame) -> pd.DataFrame:
-    """The daily rows with datetime days and float counts (NaN where missing); one per day."""
+    """The daily rows with datetime days and float counts (NaN where missing), one per
+    account and day, sorted by account and day."""
     missing = [column for column in DAILY_COLUMNS if column not in daily.columns]
     if missing:
         raise ValueError(f"daily numbers lack the columns {missing}.")
@@ -477,58 +477,130 @@ def _normalise_daily(daily: pd.DataFrame) -> pd.DataFrame:
     frame["day"] = pd.to_datetime(frame["day"]).dt.normalize().astype("datetime64[ns]")
     for column in DAILY_COLUMNS[2:]:
         frame[column] = pd.to_numeric(frame[column]).astype("float64")
-    if frame.duplicated(["account_id", "day"]).any():
+    accounts = frame["account_id"].to_numpy()
+    days = _day_numbers(frame["day"])
+    order = np.lexsort((days, accounts))
+    if not _is_identity(order):
+        frame = frame.iloc[order].reset_index(drop=True)
+        accounts, days = accounts[order], days[order]
+    # Sorted, a duplicate sits next to its twin: no hash of millions of pairs needed.
+    if ((accounts[1:] == accounts[:-1]) & (days[1:] == days[:-1])).any():
         raise ValueError("daily numbers have more than one row for an account and day.")
     return frame
 
 
-def _daily_grid(frame: pd.DataFrame, spans: pd.DataFrame) -> pd.DataFrame:
-    """Every day from `start` to `end` per account (index of `spans`), with the day's numbers.
+def _is_identity(order: np.ndarray) -> bool:
+    return bool((order == np.arange(len(order))).all())
 
-    Rolling by rows is rolling by days only on a gapless grid; `_snapshot` marks real rows.
+
+def _day_numbers(days: pd.Series) -> np.ndarray:
+    """Datetime days as whole days since 1970, for arithmetic on positions."""
+    return days.to_numpy(dtype="datetime64[ns]").astype("datetime64[D]").astype("int64")
+
+
+@dataclass(frozen=True)
+class _Grid:
+    """Every day from each account's start to its end, laid end to end in one array.
+
+    Rolling by rows is rolling by days only on a gapless grid. Accounts follow each other
+    in order, so a window is a difference of cumulative sums, cut at the account's first
+    row (`first_row`, per grid row) instead of looping over accounts.
     """
-    lengths = ((spans["end"] - spans["start"]).dt.days + 1).to_numpy()
-    account_ids = np.repeat(spans.index.to_numpy(), lengths)
-    offsets = np.arange(lengths.sum()) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    starts = np.repeat(spans["start"].to_numpy(dtype="datetime64[ns]"), lengths)
-    days = starts + offsets.astype("timedelta64[D]")
-    grid = pd.DataFrame({"account_id": account_ids, "day": days.astype("datetime64[ns]")})
-    grid = grid.merge(
-        frame.assign(_snapshot=True), on=["account_id", "day"], how="left", validate="one_to_one"
-    )
-    grid["_snapshot"] = grid["_snapshot"].eq(True)
-    return grid.sort_values(["account_id", "day"], ignore_index=True)
+
+    account_ids: np.ndarray  # per grid row
+    days: np.ndarray  # per grid row, whole days since 1970
+    first_row: np.ndarray  # per grid row: the grid row of its account's first day
+    rows: np.ndarray  # per input row: its grid row
+
+    @property
+    def size(self) -> int:
+        return len(self.account_ids)
+
+    def spread(self, values: np.ndarray) -> np.ndarray:
+        """Input-row values placed on the grid; NaN on days without a row."""
+        spread = np.full(self.size, np.nan)
+        spread[self.rows] = values
+        return spread
 
 
-def _own_spans(frame: pd.DataFrame) -> pd.DataFrame:
-    return frame.groupby("account_id")["day"].agg(start="min", end="max")
+def _grid(accounts: np.ndarray, days: np.ndarray, spans: pd.DataFrame) -> _Grid:
+    """The grid of `spans` (index: account id, start/end: whole days), sorted by account id,
+    and where each (account, day) input row lands on it."""
+    spans = spans.sort_index()
+    starts = spans["start"].to_numpy(dtype="int64")
+    lengths = spans["end"].to_numpy(dtype="int64") - starts + 1
+    firsts = np.cumsum(lengths) - lengths
+    grid_accounts = np.repeat(spans.index.to_numpy(dtype="int64"), lengths)
+    first_row = np.repeat(firsts, lengths)
+    grid_days = np.arange(int(lengths.sum()), dtype="int64") - first_row
+    grid_days += np.repeat(starts, lengths)
+    span_of_row = np.searchsorted(spans.index.to_numpy(dtype="int64"), accounts)
+    rows = firsts[span_of_row] + (days - starts[span_of_row])
+    return _Grid(grid_accounts, grid_days, first_row, rows)
 
 
-def _per_account(grid: pd.DataFrame, column: str) -> SeriesGroupBy:
-    return grid.groupby("account_id", sort=False)[column]
+def _own_spans(accounts: np.ndarray, days: np.ndarray) -> pd.DataFrame:
+    """Each account's first and last day, from rows sorted by account and day."""
+    unique, first = np.unique(accounts, return_index=True)
+    last = np.append(first[1:], len(accounts)) - 1
+    return pd.DataFrame({"start": days[first], "end": days[last]}, index=unique)
 
 
-def _rolling_sum(grid: pd.DataFrame, column: str, days: int) -> pd.Series:
-    """Trailing `days`-day sum per account; NaN where every day of the window is unknown."""
-    rolled = _per_account(grid, column).rolling(days, min_periods=1).sum()
-    return rolled.reset_index(level=0, drop=True).reindex(grid.index)
+def _carry_forward(grid: _Grid, values: np.ndarray) -> np.ndarray:
+    """Each row's value, or the account's last known one before it; NaN before the first."""
+    positions = np.where(np.isnan(values), -1, np.arange(grid.size))
+    last_known = np.maximum.accumulate(positions) if grid.size else positions
+    valid = last_known >= grid.first_row
+    return np.where(valid, values[np.where(valid, last_known, 0)], np.nan)
 
 
-def _active_weeks(grid: pd.DataFrame) -> pd.Series:
+def _rolling_sum(grid: _Grid, values: np.ndarray, days: int) -> np.ndarray:
+    """Trailing `days`-day sum per account; NaN where every day of the window is unknown.
+
+    Counts are whole numbers, so cumulative sums in int64 are exact and the difference of
+    two is exactly the window's sum (what a row-by-row rolling sum gives).
+    """
+    known = ~np.isnan(values)
+    filled = np.where(known, values, 0.0)
+    if not (filled == np.floor(filled)).all() or float(filled.sum()) >= 2**62:
+        return _rolling_sum_by_rows(grid, values, days)
+    totals = np.concatenate([[0], np.cumsum(filled.astype("int64"))])
+    seen = np.concatenate([[0], np.cumsum(known)])
+    here = np.arange(1, grid.size + 1)
+    window_start = np.maximum(here - days, grid.first_row)
+    sums = (totals[here] - totals[window_start]).astype("float64")
+    return np.where(seen[here] - seen[window_start] > 0, sums, np.nan)
+
+
+def _rolling_sum_by_rows(grid: _Grid, values: np.ndarray, days: int) -> np.ndarray:
+    """The same window for counts that are not whole numbers (never stored, but a frame
+    may carry them): pandas' rolling sum, exact where cumulative sums would round."""
+    series = pd.Series(values)
+    rolled = series.groupby(grid.account_ids, sort=False).rolling(days, min_periods=1).sum()
+    return rolled.reset_index(level=0, drop=True).sort_index().to_numpy()
+
+
+def _shifted(grid: _Grid, values: np.ndarray, rows: int) -> np.ndarray:
+    """Each row's value `rows` days earlier in the same account; NaN before its start."""
+    earlier = np.arange(grid.size) - rows
+    inside = earlier >= grid.first_row
+    return np.where(inside, values[np.where(inside, earlier, 0)], np.nan)
+
+
+def _active_weeks(grid: _Grid, posts: np.ndarray) -> np.ndarray:
     """Weeks with at least one post among the last 8 (weeks end on the day scored).
 
     A week with no numbers at all counts as a week without a post; the value is NaN only
     when none of the 8 weeks has a post count.
     """
-    week_posts = _rolling_sum(grid, "posts", 7)
-    shifted_by = _per_account(grid.assign(week_posts=week_posts), "week_posts")
-    active = pd.Series(0.0, index=grid.index)
-    known = pd.Series(False, index=grid.index)
+    week_posts = _rolling_sum(grid, posts, 7)
+    active = np.zeros(grid.size)
+    known = np.zeros(grid.size, dtype=bool)
     for week in range(CONSISTENCY_WEEKS):
-        earlier = shifted_by.shift(7 * week)
-        active += earlier.gt(0).astype(float)
-        known |= earlier.notna()
-    return active.where(known)
+        earlier = _shifted(grid, week_posts, 7 * week)
+        active += earlier > 0
+        known |= ~np.isnan(earlier)
+    return np.where(known, active, np.nan)
 
 
 def window_inputs(daily: pd.DataFrame) -> pd.DataFrame:
@@ -536,18 +608,25 @@ def window_inputs(daily: pd.DataFrame) -> pd.DataFrame:
 
     `daily` has one row per account and day: account_id, day, followers (total that day),
     posts, likes, reposts, replies, quotes (that day's counts; NaN/None when not given).
-    Followers carry forward from the last day that had them.
+    Followers carry forward from the last day that had them. Rows come out sorted by
+    account and day.
     """
     frame = _normalise_daily(daily)
     if frame.empty:
         return pd.DataFrame(columns=["account_id", "day", *INPUT_COLUMNS])
-    grid = _daily_grid(frame, _own_spans(frame))
-    inputs = grid[["account_id", "day"]].copy()
-    inputs["followers"] = _per_account(grid, "followers").ffill()
+    accounts, days = frame["account_id"].to_numpy(), _day_numbers(frame["day"])
+    grid = _grid(accounts, days, _own_spans(accounts, days))
+
+    def on_grid(column: str) -> np.ndarray:
+        return grid.spread(frame[column].to_numpy(dtype="float64"))
+
+    inputs = frame[["account_id", "day"]].copy()
+    inputs["followers"] = _carry_forward(grid, on_grid("followers"))[grid.rows]
     for column in ["posts", "likes", "reposts", "replies", "quotes"]:
-        inputs[f"{column}_30d"] = _rolling_sum(grid, column, ACTIVITY_WINDOW_DAYS)
-    inputs["active_weeks_8w"] = _active_weeks(grid)
-    return inputs[grid["_snapshot"]].reset_index(drop=True)
+        window = _rolling_sum(grid, on_grid(column), ACTIVITY_WINDOW_DAYS)
+        inputs[f"{column}_30d"] = window[grid.rows]
+    inputs["active_weeks_8w"] = _active_weeks(grid, on_grid("posts"))[grid.rows]
+    return inputs
 
 
 def combine_accounts(daily: pd.DataFrame, group_of: dict[int, int]) -> pd.DataFrame:
@@ -558,21 +637,46 @@ def combine_accounts(daily: pd.DataFrame, group_of: dict[int, int]) -> pd.DataFr
     count; the group's id goes in `account_id`, so `score_frame` scores it like an account.
     """
     frame = _normalise_daily(daily)
-    frame = frame[frame["account_id"].isin(list(group_of))]
+    frame = frame[frame["account_id"].isin(list(group_of))].reset_index(drop=True)
     if frame.empty:
         return pd.DataFrame(columns=DAILY_COLUMNS)
-    groups = frame["account_id"].map(group_of)
-    # Each account runs to its group's last day, so a quiet account's followers still count.
-    group_spans = frame.groupby(groups)["day"].agg(start="min", end="max")
-    spans = group_spans.reindex(groups.to_numpy()).set_axis(frame["account_id"].to_numpy())
-    spans = spans[~spans.index.duplicated()]
-    grid = _daily_grid(frame, spans)
-    grid["followers"] = _per_account(grid, "followers").ffill()
-    grid["group"] = grid["account_id"].map(group_of)
-    by_day = grid.groupby(["group", "day"])
-    combined = by_day[DAILY_COLUMNS[2:]].sum(min_count=1)
-    combined = combined[by_day["_snapshot"].any()]
-    return combined.reset_index().rename(columns={"group": "account_id"})[DAILY_COLUMNS]
+    accounts, days = frame["account_id"].to_numpy(), _day_numbers(frame["day"])
+    group_ids = pd.Series(group_of, dtype="int64")
+    by_group = pd.Series(days).groupby(group_ids.reindex(accounts).to_numpy())
+    group_spans = by_group.agg(["min", "max"]).set_axis(["start", "end"], axis=1)
+    # Each account runs over its group's days, so a quiet account's followers still count.
+    account_index = np.unique(accounts)
+    spans = group_spans.loc[group_ids.reindex(account_index).to_numpy()].set_axis(account_index)
+    grid = _grid(accounts, days, spans)
+    columns = {name: grid.spread(frame[name].to_numpy("float64")) for name in DAILY_COLUMNS[2:]}
+    columns["followers"] = _carry_forward(grid, columns["followers"])
+    keys, group_grid = _group_day_keys(grid, group_ids.reindex(grid.account_ids), group_spans)
+    combined = pd.DataFrame(columns).groupby(keys).sum(min_count=1)
+    has_snapshot = np.bincount(keys[grid.rows], minlength=group_grid.size) > 0
+    rows = combined.index.to_numpy()
+    kept = has_snapshot[rows]
+    result = pd.DataFrame(
+        {
+            "account_id": group_grid.account_ids[rows[kept]],
+            "day": group_grid.days[rows[kept]].astype("datetime64[D]").astype("datetime64[ns]"),
+        }
+    )
+    for name in DAILY_COLUMNS[2:]:
+        result[name] = combined[name].to_numpy("float64")[kept]
+    return result
+
+
+def _group_day_keys(
+    grid: _Grid, groups: pd.Series, group_spans: pd.DataFrame
+) -> tuple[np.ndarray, _Grid]:
+    """Per grid row, the row of its group and day on the groups' own grid, and that grid."""
+    nothing = np.empty(0, dtype="int64")
+    group_grid = _grid(nothing, nothing, group_spans)
+    starts = group_spans["start"].to_numpy(dtype="int64")
+    lengths = group_spans["end"].to_numpy(dtype="int64") - starts + 1
+    firsts = np.cumsum(lengths) - lengths
+    span = np.searchsorted(group_spans.index.to_numpy(dtype="int64"), groups.to_numpy("int64"))
+    return firsts[span] + grid.days - starts[span], group_grid
 
 
 def scores_of_inputs(inputs: pd.DataFrame) -> pd.DataFrame:

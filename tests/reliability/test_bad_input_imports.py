@@ -276,11 +276,15 @@ def test_an_export_cut_at_any_byte_is_read_sanely_or_refused(name, offset):
     read_or_refuse(data[: offset % (len(data) + 1)], followers_anchor=ANCHORS.get(name))
 
 
-@pytest.mark.skipif(PROFILE != "full", reason="every offset of every export: full profile only")
+# Every byte in the full profile; every 37th in CI (a prime, so cuts fall at every position
+# within a line across the file), which keeps the test running everywhere.
+CUT_STEP = 1 if PROFILE == "full" else 37
+
+
 @pytest.mark.parametrize("name", GOOD_FIXTURES)
 def test_an_export_cut_at_every_byte_is_read_sanely_or_refused(name):
     data = fixture_bytes(name)
-    for offset in range(len(data) + 1):
+    for offset in range(0, len(data) + 1, CUT_STEP):
         read_or_refuse(data[:offset], followers_anchor=ANCHORS.get(name))
 
 

@@ -427,7 +427,7 @@ def _snapshot_frame(
     """One chunk of accounts' snapshots as a frame of SNAPSHOT_COLUMNS (nullable counts)."""
     day_values = pd.date_range(first, periods=days, freq="D")
     profiles = _profiles(rng, len(account_ids), days)
-    numbers = _daily_numbers(profiles, day_values.weekday.to_numpy(), rng)
+    numbers = _daily_numbers(profiles, day_values.day_of_week.to_numpy(), rng)
     present = np.arange(days)[None, :] >= profiles.first_day[:, None]
     rows = present.ravel()
     frame = pd.DataFrame(
@@ -724,7 +724,7 @@ def _add_readings(
     """Two years of daily readings for each hand-entered metric: a trend with weekly waves."""
     frames = []
     day_values = pd.date_range(first, periods=days, freq="D")
-    weekly = np.where(day_values.weekday >= 5, 1.5, 1.0)
+    weekly = np.where(day_values.day_of_week >= 5, 1.5, 1.0)
     for metric in metrics:
         if metric.source != MetricSource.MANUAL:
             continue

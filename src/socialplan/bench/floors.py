@@ -68,11 +68,15 @@ WITH entered AS (
     JOIN peer_group_member m ON m.group_id = e.group_id AND m.workspace_id = a.workspace_id
     WHERE a.kind = 'own' AND a.removed_at IS NULL
 ),
+newest AS MATERIALIZED (
+    SELECT account_id,
+           (SELECT max(day) FROM influence_score x WHERE x.account_id = entered.account_id) AS day
+    FROM entered
+),
 latest AS (
     SELECT s.account_id, s.day, s.score
-    FROM entered
-    JOIN influence_score s ON s.account_id = entered.account_id
-     AND s.day = (SELECT max(day) FROM influence_score x WHERE x.account_id = entered.account_id)
+    FROM newest
+    JOIN influence_score s ON s.account_id = newest.account_id AND s.day = newest.day
 ),
 ranked AS (
     SELECT account_id, day, score,
@@ -138,12 +142,16 @@ def instance_percentile_sql() -> str:
     """One query: where an account's newest score stands among every account's newest,
     each profile (network and handle) counted once with its newest score."""
     return """
-WITH latest AS (
-    SELECT a.id AS account_id, a.network, lower(a.handle) AS handle, s.day, s.score
+WITH newest AS MATERIALIZED (
+    SELECT a.id AS account_id, a.network, lower(a.handle) AS handle,
+           (SELECT max(day) FROM influence_score x WHERE x.account_id = a.id) AS day
     FROM account a
-    JOIN influence_score s ON s.account_id = a.id
-     AND s.day = (SELECT max(day) FROM influence_score x WHERE x.account_id = a.id)
     WHERE a.removed_at IS NULL
+),
+latest AS (
+    SELECT n.account_id, n.network, n.handle, n.day, s.score
+    FROM newest n
+    JOIN influence_score s ON s.account_id = n.account_id AND s.day = n.day
 ),
 profiles AS (
     SELECT score, row_number() OVER (
