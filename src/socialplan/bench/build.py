@@ -31,6 +31,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from socialplan.bench.results import Instance
+from socialplan.imports.formats import SNAPSHOT_FIELDS
 from socialplan.models import (
     Account,
     AccountKind,
@@ -66,22 +67,7 @@ DEFAULT_SEED = 20_261_126
 GROUP_CODE = "BENCH001"  # outside the random codes' alphabet (0, 1), so never reissued
 PLAN_SLUG = "bench-0001"
 DAY_INDEX = "ix_snapshot_day"  # as migration 0003 names it
-SNAPSHOT_COLUMNS = [
-    "account_id",
-    "day",
-    "followers",
-    "following",
-    "posts_total",
-    "posts",
-    "likes",
-    "reposts",
-    "replies",
-    "quotes",
-    "bookmarks",
-    "impressions",
-    "source",
-    "updated_at",
-]
+SNAPSHOT_COLUMNS = ["account_id", "day", *SNAPSHOT_FIELDS, "source", "updated_at"]
 # network -> which counts it gives (reposts, quotes, bookmarks, impressions); as in demo.py.
 NETWORK_COUNTS = {
     Network.INSTAGRAM: (False, False, True, True),
