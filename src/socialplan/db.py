@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -69,15 +71,33 @@ def _make_sqlite_engine(url: str) -> Engine:
     @sa.event.listens_for(engine, "connect")
     def _configure(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
         cursor = dbapi_connection.cursor()
-        # WAL lets readers go on while one writer commits; busy_timeout waits instead of
-        # failing with "database is locked" when two writers meet.
-        cursor.execute("PRAGMA journal_mode=WAL")
+        # busy_timeout waits instead of failing with "database is locked" when two writers
+        # meet; WAL lets readers go on while one writer commits.
+        cursor.execute("PRAGMA busy_timeout=30000")
+        _use_wal(cursor)
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
     return engine
+
+
+def _use_wal(cursor: sqlite3.Cursor, wait_seconds: float = 30) -> None:
+    """Switch the file to WAL, waiting while another process holds it.
+
+    Switching needs the file to itself and SQLite answers "database is locked" at once,
+    without its busy handler, while another process is creating the schema (two app
+    processes starting on a new file): try again for a while before giving up.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextmanager

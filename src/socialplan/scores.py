@@ -388,7 +388,7 @@ def _upsert(session: Session, table: str, key: str, rows: pd.DataFrame) -> None:
     frame["score"] = frame["score"].astype("int64")
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        _upsert_by_copy(connection, table, names, frame, conflict)
+        _upsert_by_copy(connection, table, names, frame, conflict, order=f"{key}, day")
         return
     frame["day"] = frame["day"].dt.strftime("%Y-%m-%d")
     values = [
@@ -408,7 +408,13 @@ def _upsert(session: Session, table: str, key: str, rows: pd.DataFrame) -> None:
 
 
 def _upsert_by_copy(
-    connection: sa.Connection, table: str, names: list[str], frame: pd.DataFrame, conflict: str
+    connection: sa.Connection,
+    table: str,
+    names: list[str],
+    frame: pd.DataFrame,
+    conflict: str,
+    *,
+    order: str,
 ) -> None:
     upload = f"{table}_upload"
     columns = ", ".join(names)
@@ -422,7 +428,13 @@ def _upsert_by_copy(
         with cursor.copy(f"COPY {upload} ({columns}) FROM STDIN (FORMAT csv)") as copy:
             for start in range(0, len(frame), COPY_CHUNK):
                 copy.write(_csv_bytes(frame.iloc[start : start + COPY_CHUNK]))
-        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {upload} {conflict}")
+        # Rows go in key order: two recomputes writing overlapping scores at once (two syncs
+        # of one business) then take their row locks in the same order and one waits for
+        # the other, instead of each holding a row the other needs (a deadlock).
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {upload} "
+            f"ORDER BY {order} {conflict}"
+        )
         cursor.execute(f"DROP TABLE {upload}")
 
 
