@@ -12,11 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -27,6 +23,7 @@ from typing import TYPE_CHECKING
 import pytest
 import sqlalchemy as sa
 
+from socialplan.bench.server import free_port, streamlit_command, wait_until_healthy
 from tests.conftest import postgres_admin_url
 
 if TYPE_CHECKING:
@@ -67,21 +64,9 @@ def _skip_or_fail(reason: str) -> None:
     pytest.skip(f"browser test skipped: {reason}; set SOCIALPLAN_REQUIRE_E2E=1 to require it")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def streamlit_command(port: int) -> list[str]:
-    """The command that serves app.py headless on 127.0.0.1:`port`."""
-    return [
-        sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"),
-        "--server.port", str(port), "--server.address", "127.0.0.1",
-        "--server.headless", "true", "--browser.gatherUsageStats", "false",
-        # The code under test stays as it was at start: no module reloads when a file changes.
-        "--server.fileWatcherType", "none",
-    ]  # fmt: skip
+# The benchmark starts the same server: one definition of the command, the free port and
+# the health wait serves both (the names stay as the browser tests import them).
+_free_port = free_port
 
 
 @dataclass
@@ -91,18 +76,7 @@ class StreamlitServer:
     log_path: Path
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"streamlit exited early:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise RuntimeError(f"streamlit did not become healthy:\n{log_path.read_text()}")
+_wait_until_healthy = wait_until_healthy
 
 
 @pytest.fixture

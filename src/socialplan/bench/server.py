@@ -205,7 +205,7 @@ def streamlit_server(database_url: str) -> Iterator[RunningServer]:
             )
         url = f"http://127.0.0.1:{port}"
         try:
-            _wait_until_healthy(url, process, log_path)
+            wait_until_healthy(url, process, log_path)
             yield RunningServer(url=url, pid=process.pid, log_path=log_path)
         finally:
             process.terminate()
@@ -216,7 +216,9 @@ def streamlit_server(database_url: str) -> Iterator[RunningServer]:
                 process.wait()
 
 
-def _wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
+def wait_until_healthy(url: str, process: subprocess.Popen, log_path: Path) -> None:
+    """Return once the server answers its health check; RuntimeError with its log if it
+    exits or stays silent for HEALTH_TIMEOUT_SECONDS."""
     deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
