@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
+from socialplan import versions
 from socialplan.errors import NotAllowed, NotFound
 from socialplan.models import Membership, Metric, Objective, Person, Plan, Role, Task, Workspace
 
@@ -70,6 +71,8 @@ def require_workspace(
     """The workspace, if the actor's role there is at least `needed`; else NotAllowed/NotFound."""
     workspace = session.get(Workspace, workspace_id)
     role = role_in_workspace(session, actor, workspace_id) if workspace else None
+    # Whatever this session goes on to write, it writes here: its data version moves on.
+    versions.note_workspace(session, workspace_id)
     if workspace is None or role is None:
         # The same answer for "missing" and "not yours", so ids cannot be probed.
         raise NotFound("That workspace does not exist or is not yours to see.")

@@ -614,6 +614,23 @@ class BusinessScore(SQLModel, table=True):
     consistency: float | None = None
 
 
+class WorkspaceDataVersion(SQLModel, table=True):
+    """A counter every committed write to a workspace's data bumps (`socialplan.versions`).
+
+    Pages cache what they compute from a workspace keyed on this number, so a cached answer
+    is never served after a change, from this server or any other sharing the database. A
+    table of its own, not a column of `workspace`, so bumping it never waits on an edit of
+    the workspace's own row.
+    """
+
+    __tablename__ = "workspace_data_version"
+
+    workspace_id: int = Field(
+        foreign_key="workspace.id", ondelete="CASCADE", primary_key=True, nullable=False
+    )
+    version: int = Field(default=0, sa_type=sa.BigInteger, nullable=False)
+
+
 # ---------------------------------------------------------------- peers and sharing
 
 

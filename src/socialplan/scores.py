@@ -18,6 +18,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session, select
 
+from socialplan import versions
 from socialplan.access import Actor, require_workspace
 from socialplan.errors import NotFound
 from socialplan.models import Account, AccountKind, BusinessScore, InfluenceScore, Snapshot
@@ -165,6 +166,7 @@ def stage_score_recompute(
     session: Session, *, workspace_id: int | None = None, since: date | None = None
 ) -> RecomputeSummary:
     """Write the recomputed scores to the session without committing (for sync and import)."""
+    _note_written_workspaces(session, workspace_id)
     daily = _read_daily(session, _account_ids_in_scope(workspace_id), since)
     own = _own_account_workspaces(session, workspace_id)
     account_scores = _from_day(score_frame(daily), since)
@@ -189,6 +191,15 @@ def stage_score_recompute(
         removed=removed,
         since=since,
     )
+
+
+def _note_written_workspaces(session: Session, workspace_id: int | None) -> None:
+    """Scores are written outside the ORM: name the workspaces whose data version moves on
+    (every workspace for an installation-wide recompute: leaderboards span them all)."""
+    if workspace_id is None:
+        versions.note_every_workspace(session)
+    else:
+        versions.note_workspaces(session, [workspace_id])
 
 
 def _account_ids_in_scope(workspace_id: int | None) -> sa.Select | None:
