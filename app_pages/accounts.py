@@ -15,6 +15,7 @@ from socialplan.models import AccountKind, MetricSource, Network, Plan, Workspac
 from socialplan.series import SOURCE_LABELS
 from socialplan.sync import SyncProgress, describe_outcome
 from socialplan.text import literal_markdown
+from socialplan.ui.cache import cached_for_workspace
 from socialplan.ui.context import (
     current_actor,
     db_session,
@@ -709,8 +710,22 @@ with db_session() as session:
         render_sync(session, actor, workspace, len(followed))
     else:
         show_read_only_notice("this list of accounts")
-    every_row = accounts.account_overview(
-        session=session, actor=actor, workspace_id=workspace.id, include_removed=True
+    # Newest totals and 90-day sparklines: cached until the workspace's data changes (a
+    # sync, an import, a hand entry); the day is in the key, as the sparklines end today.
+    today = datetime.now(UTC).date()
+    every_row = cached_for_workspace(
+        session,
+        actor,
+        workspace.id,
+        "account_overview",
+        today,
+        lambda: accounts.account_overview(
+            session=session,
+            actor=actor,
+            workspace_id=workspace.id,
+            today=today,
+            include_removed=True,
+        ),
     )
     rows = [row for row in every_row if row.removed_at is None]
     removed = [row for row in every_row if row.removed_at is not None]

@@ -351,8 +351,18 @@ def render_membership(workspace: Workspace, membership: GroupMembership, editabl
 
 def render_members(workspace: Workspace, membership: GroupMembership, editable: bool) -> None:
     """The group's members, for the business that created it; its owner may remove one."""
-    if membership.is_creator:
-        with st.expander("Members"), db_session() as session:
+    if not membership.is_creator:
+        return
+    # Drawn only while open: a group of hundreds of businesses is a row, a text and a button
+    # each, which took most of the page's time on every rerun while nobody looked at them.
+    # A fixed label: the expander's identity includes it, so it stays open after a removal.
+    section = st.expander(
+        "Members",
+        key=f"leaderboard_members_{membership.group.id}",
+        on_change="rerun",
+    )
+    if section.open:
+        with section, db_session() as session:
             removable = editable and may_manage(session, current_actor(), workspace)
             members = peers.list_members(
                 session=session,
@@ -407,8 +417,13 @@ def render_peer_groups(workspace: Workspace, editable: bool) -> None:
         )
     render_membership(workspace, by_id[st.session_state["leaderboard_group"]], editable)
     if editable:
-        with st.expander("Create or join another group"):
-            render_create_and_join(workspace)
+        # Its two forms are drawn only while it is open, as the member list.
+        another = st.expander(
+            "Create or join another group", key="leaderboard_another_group", on_change="rerun"
+        )
+        if another.open:
+            with another:
+                render_create_and_join(workspace)
 
 
 def render_competitors(workspace: Workspace) -> None:

@@ -1,6 +1,8 @@
 """Metrics, step 2 of the plan: for each objective, the numbers that show it is working."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 
 import streamlit as st
 from sqlmodel import Session
@@ -11,6 +13,7 @@ from socialplan.metrics import DIRECTION_LABELS, format_number, is_account_sourc
 from socialplan.models import Direction, Metric, MetricSource, Objective, ObjectiveCategory, Plan
 from socialplan.objectives import CATEGORY_LABELS
 from socialplan.series import SOURCE_LABELS, SOURCE_UNITS
+from socialplan.ui.cache import cached_for_workspace
 from socialplan.ui.context import (
     db_session,
     may_edit,
@@ -48,6 +51,15 @@ LABELS = {
 READING_LABELS = {"day": "Day", "value": "Value", "note": "Note", "readings": "Readings"}
 # A selectbox shows None as "nothing chosen", so "all our accounts combined" is 0 on screen.
 ALL_ACCOUNTS = 0
+
+
+@dataclass(frozen=True)
+class PlanMetrics:
+    """What the objectives are drawn from: their metrics, the readings, the account choices."""
+
+    by_objective: dict[int, list[Metric]]
+    readings: dict[int, metrics.ReadingsView]
+    accounts: dict[int | None, str]
 
 
 def new_key(objective_id: int, field: str) -> str:
@@ -123,14 +135,26 @@ def add_metric(objective_id: int) -> None:
         "target_date": state[new_key(objective_id, "target_date")],
         "direction": state[new_key(objective_id, "direction")],
     }
+    created: list[Metric] = []
+
+    def create(*, session: Session, actor: Actor) -> Metric:
+        metric = metrics.create_metric(
+            session=session, actor=actor, objective_id=objective_id, metric_create=form
+        )
+        created.append(metric)
+        return metric
+
     if run_save(
-        lambda **kw: metrics.create_metric(**kw, objective_id=objective_id, metric_create=form),
+        create,
         new_key(objective_id, "errors"),
         f"Metric “{form['name'].strip()}” added."
         + ("" if is_account_source(source) else " Type its numbers in the table under it."),
     ):
         for field in NEW_FIELDS:
             state.pop(new_key(objective_id, field), None)
+        if not is_account_source(source):
+            # Its (empty) readings table opens at once: the numbers are typed in there.
+            state[readings_key(created[0].id, "open")] = True
 
 
 def save_metric(metric_id: int, source: MetricSource) -> None:
@@ -251,20 +275,34 @@ def readings_columns() -> dict[str, object]:
     }
 
 
-def render_readings(session: Session, actor: Actor, metric: Metric, editable: bool) -> None:
+def readings_summary(readings: metrics.ReadingsView) -> str:
+    """How many readings there are and the latest one, in one line."""
+    if readings.latest_day is None or readings.latest_value is None:
+        return "No readings yet."
+    count = f"{readings.count} reading" + ("" if readings.count == 1 else "s")
+    latest = format_number(readings.latest_value)
+    return f"{count} · latest {latest} on {readings.latest_day:%d %b %Y}"
+
+
+def render_readings(
+    session: Session, actor: Actor, metric: Metric, readings: metrics.ReadingsView, editable: bool
+) -> None:
     """The table of a hand-entered metric's readings; for editors editable, with Save."""
-    readings = metrics.list_readings(session=session, actor=actor, metric_id=metric.id)
     errors_key = readings_key(metric.id, "errors")
     errors = st.session_state.get(errors_key, {})
-    latest = (
-        f" · latest {format_number(readings[-1].value)} on {readings[-1].day:%d %b %Y}"
-        if readings
-        else ""
+    st.caption(readings_summary(readings))
+    # Drawn only while open: a plan's hand-entered metrics hold years of readings, and
+    # every table was sent on every run while nobody looked at it. The label stays the
+    # same, so the section stays open over a save (its identity includes the label).
+    section = st.expander(
+        "Readings", expanded=bool(errors), key=readings_key(metric.id, "open"), on_change="rerun"
     )
-    with st.expander(f"Readings ({len(readings)}){latest}", expanded=not readings or bool(errors)):
+    if not section.open:
+        return
+    with section:
         if not editable:
             st.dataframe(
-                metrics.readings_table(readings),
+                readings.table,
                 hide_index=True,
                 width="stretch",
                 column_config=readings_columns(),
@@ -276,9 +314,9 @@ def render_readings(session: Session, actor: Actor, metric: Metric, editable: bo
         )
         # The editor starts afresh whenever the stored readings change, so the fingerprint
         # of this run's readings is the state the user's edits apply to.
-        shown = metrics.readings_fingerprint(readings)
+        shown = readings.fingerprint
         edited = st.data_editor(
-            metrics.readings_table(readings),
+            readings.table,
             key=readings_key(metric.id),
             num_rows="dynamic",
             hide_index=True,
@@ -306,14 +344,10 @@ def render_readings(session: Session, actor: Actor, metric: Metric, editable: bo
 
 
 def render_metric(
-    session: Session,
-    actor: Actor,
-    plan: Plan,
-    metric: Metric,
-    accounts: dict[int | None, str],
-    editable: bool,
+    session: Session, actor: Actor, plan: Plan, metric: Metric, shown: PlanMetrics, editable: bool
 ) -> None:
     """One metric: what it measures, its goal, its readings; for editors, edit and archive."""
+    accounts = shown.accounts
     with st.container(border=True):
         name_column, button_column = st.columns([5, 1])
         name_column.markdown(f"**{metric.name}**")
@@ -330,7 +364,7 @@ def render_metric(
             )
             render_edit_form(metric, plan, accounts)
         if not is_account_source(metric.source):
-            render_readings(session, actor, metric, editable)
+            render_readings(session, actor, metric, shown.readings[metric.id], editable)
 
 
 # ---------------------------------------------------------------- adding
@@ -372,16 +406,24 @@ def start_add_form(objective: Objective, plan: Plan) -> None:
 
 
 def show_current_value(
-    session: Session, actor: Actor, objective: Objective, source: MetricSource
+    session: Session, actor: Actor, plan: Plan, objective: Objective, source: MetricSource
 ) -> None:
     """The latest known value of the chosen account number, as a baseline hint."""
     account_id = account_id_of(st.session_state.get(new_key(objective.id, "account")))
-    now = metrics.current_value(
-        session=session,
-        actor=actor,
-        objective_id=objective.id,
-        source=source,
-        account_id=account_id,
+    # Reads the accounts' whole history: cached until the workspace's data changes.
+    now = cached_for_workspace(
+        session,
+        actor,
+        plan.workspace_id,
+        "metric_current_value",
+        (objective.id, source, account_id, date.today()),
+        lambda: metrics.current_value(
+            session=session,
+            actor=actor,
+            objective_id=objective.id,
+            source=source,
+            account_id=account_id,
+        ),
     )
     if now is None:
         st.caption(
@@ -400,11 +442,23 @@ def render_add_form(
     objective: Objective,
     accounts: dict[int | None, str],
 ) -> None:
-    """The "Add a metric" section of an objective, suggestions first."""
+    """The "Add a metric" section of an objective, suggestions first.
+
+    Drawn only while open, like the edit forms: five objectives built five hidden forms of
+    a dozen widgets on every run. It opens by itself to show a refused save's messages.
+    """
     category = ObjectiveCategory(objective.category)
     start_add_form(objective, plan)
     errors = st.session_state.get(new_key(objective.id, "errors"), {})
-    with st.expander("Add a metric", expanded=bool(errors)):
+    section = st.expander(
+        "Add a metric",
+        expanded=bool(errors),
+        key=new_key(objective.id, "open"),
+        on_change="rerun",
+    )
+    if not section.open:
+        return
+    with section:
         st.selectbox(
             "Start from a suggestion",
             list(range(len(metrics.suggest_metrics(category)))),
@@ -432,7 +486,7 @@ def render_add_form(
                 key=new_key(objective.id, "account"),
             )
             field_error(errors, "account_id", "Account")
-            show_current_value(session, actor, objective, source)
+            show_current_value(session, actor, plan, objective, source)
         else:
             st.caption("You type these numbers in yourself, in a small table under the metric.")
         with st.form(new_key(objective.id, "form")):
@@ -505,15 +559,13 @@ def render_objective(
     plan: Plan,
     objective: Objective,
     number: int,
-    accounts: dict[int | None, str],
+    shown: PlanMetrics,
     editable: bool,
 ) -> bool:
     """Draw one objective with its metrics; True when it has at least one."""
     st.subheader(f"{number}. {objective.title}", divider="gray")
     st.caption(CATEGORY_LABELS[ObjectiveCategory(objective.category)])
-    listed = metrics.list_metrics_for_objective(
-        session=session, actor=actor, objective_id=objective.id, include_archived=True
-    )
+    listed = shown.by_objective.get(objective.id, [])
     active = [m for m in listed if m.archived_at is None]
     if not active:
         st.info(
@@ -524,9 +576,9 @@ def render_objective(
             icon="📏",
         )
     for metric in active:
-        render_metric(session, actor, plan, metric, accounts, editable)
+        render_metric(session, actor, plan, metric, shown, editable)
     if editable:
-        render_add_form(session, actor, plan, objective, accounts)
+        render_add_form(session, actor, plan, objective, shown.accounts)
     archived = [m for m in listed if m.archived_at is not None]
     if archived:
         render_archived(archived, editable)
@@ -563,9 +615,21 @@ with db_session() as session:
         )
         st.page_link(OBJECTIVES_PAGE, label="Go to step 1, Objectives", icon="⬅️")
         st.stop()
-    accounts = metrics.account_choices(session=session, actor=actor, workspace_id=workspace.id)
+    shown = PlanMetrics(
+        by_objective=metrics.plan_metrics(session=session, actor=actor, plan_id=plan.id),
+        # Every hand-entered metric's readings: cached until the workspace's data changes.
+        readings=cached_for_workspace(
+            session,
+            actor,
+            workspace.id,
+            "plan_readings",
+            plan.id,
+            lambda: metrics.plan_readings(session=session, actor=actor, plan_id=plan.id),
+        ),
+        accounts=metrics.account_choices(session=session, actor=actor, workspace_id=workspace.id),
+    )
     covered = [
-        render_objective(session, actor, plan, objective, number, accounts, editable)
+        render_objective(session, actor, plan, objective, number, shown, editable)
         for number, objective in enumerate(objective_list, start=1)
     ]
     render_next_step(all(covered), editable)

@@ -16,9 +16,10 @@ from socialplan.reviews import (
     CorrectionChoices,
     DropTask,
     ReviewItemInput,
+    SheetLine,
 )
-from socialplan.scorecard import MetricScore, plan_scorecard
 from socialplan.tasks import CADENCE_LABELS as TASK_CADENCE_LABELS
+from socialplan.ui.cache import cached_for_workspace
 from socialplan.ui.context import (
     db_session,
     may_edit,
@@ -133,12 +134,9 @@ def render_schedule(
                 st.rerun()
 
 
-def render_metric(
-    score: MetricScore, held_on: date, errors: dict[str, str], editable: bool
-) -> None:
+def render_metric(score: SheetLine, held_on: date, errors: dict[str, str], editable: bool) -> None:
     """One metric of the review: where it stands; for editors, confidence and comment fields."""
-    metric_id = score.metric.id
-    line = reviews.score_line(score)
+    metric_id, line = score.metric_id, score.line
     # Headings, captions and labels read Markdown: what users typed goes in escaped.
     name, objective, target, unit = (
         reviews.literal_markdown(line[k]) for k in ("metric", "objective", "target", "unit")
@@ -361,26 +359,35 @@ def render_corrections(
         "tasks": versions_seen("review_tasks_seen", {t.id: t.version for t in choices.tasks}),
     }
     render_pending(choices, st.session_state[REVIEW_ERRORS])
-    change_tab, add_tab, drop_tab = st.tabs(["Change a target", "Add a task", "Drop a task"])
-    with change_tab:
-        render_change_target(session, actor, plan, choices, seen)
-    with add_tab:
-        render_add_task(session, actor, plan, choices)
-    with drop_tab:
-        render_drop_task(session, actor, plan, choices, seen)
+    # Only the open tab is drawn (switching reruns the page): three forms a run were built
+    # while only one can be seen.
+    change_tab, add_tab, drop_tab = st.tabs(
+        ["Change a target", "Add a task", "Drop a task"],
+        key="review_corrections_tab",
+        on_change="rerun",
+    )
+    if change_tab.open:
+        with change_tab:
+            render_change_target(session, actor, plan, choices, seen)
+    if add_tab.open:
+        with add_tab:
+            render_add_task(session, actor, plan, choices)
+    if drop_tab.open:
+        with drop_tab:
+            render_drop_task(session, actor, plan, choices, seen)
 
 
-def clear_review_form(scores: list[MetricScore]) -> None:
+def clear_review_form(scores: list[SheetLine]) -> None:
     """Forget what was typed for the review just saved, so the next one starts fresh."""
     st.session_state[PENDING] = []
     for score in scores:
-        st.session_state.pop(f"review_confidence_{score.metric.id}", None)
-        st.session_state.pop(f"review_comment_{score.metric.id}", None)
+        st.session_state.pop(f"review_confidence_{score.metric_id}", None)
+        st.session_state.pop(f"review_comment_{score.metric_id}", None)
     st.session_state.pop("review_summary", None)
 
 
 def render_save(
-    session: Session, actor: Actor, plan: Plan, held_on: date, scores: list[MetricScore]
+    session: Session, actor: Actor, plan: Plan, held_on: date, scores: list[SheetLine]
 ) -> None:
     """The summary and the button that stores the review with all its corrections."""
     errors = st.session_state[REVIEW_ERRORS]
@@ -398,9 +405,9 @@ def render_save(
         return
     items = [
         ReviewItemInput(
-            metric_id=score.metric.id,
-            confidence=st.session_state[f"review_confidence_{score.metric.id}"],
-            comment=st.session_state[f"review_comment_{score.metric.id}"],
+            metric_id=score.metric_id,
+            confidence=st.session_state[f"review_confidence_{score.metric_id}"],
+            comment=st.session_state[f"review_comment_{score.metric_id}"],
         )
         for score in scores
     ]
@@ -447,7 +454,15 @@ def render_review_session(
         if editable
         else default_day
     )
-    scores = plan_scorecard(session=session, actor=actor, plan_id=plan.id, today=held_on)
+    # Every metric's series read and scored: cached until the workspace's data changes.
+    scores = cached_for_workspace(
+        session,
+        actor,
+        plan.workspace_id,
+        "review_sheet",
+        (plan.id, held_on),
+        lambda: reviews.review_sheet(session=session, actor=actor, plan_id=plan.id, today=held_on),
+    )
     if not scores:
         st.info(
             "Your plan has no metrics yet, so there is nothing to review. Give each objective "
@@ -490,26 +505,33 @@ def render_past_reviews(session: Session, actor: Actor, plan: Plan) -> None:
         )
         if expander.open:
             with expander:
-                render_past_review(session, actor, review)
+                render_past_review(session, actor, plan, review)
 
 
-def render_past_review(session: Session, actor: Actor, review: Review) -> None:
+def render_past_review(session: Session, actor: Actor, plan: Plan, review: Review) -> None:
     """One past review: its summary, items, corrections, next date and Markdown download."""
-    detail = reviews.get_review(session=session, actor=actor, review_id=review.id)
-    if review.summary:
-        st.text(review.summary)
-    # st.table reads Markdown, so user text goes in escaped: it shows exactly as typed.
-    st.table(reviews.literal_rows(reviews.item_table(detail)), hide_index=True)
+    detail = cached_for_workspace(
+        session,
+        actor,
+        plan.workspace_id,
+        "past_review",
+        review.id,
+        lambda: reviews.past_review(session=session, actor=actor, review_id=review.id),
+    )
+    if detail.summary:
+        st.text(detail.summary)
+    # st.table reads Markdown: the rows come with user text escaped, shown exactly as typed.
+    st.table(detail.items, hide_index=True)
     if detail.corrections:
         st.markdown("**Course corrections**")
-        st.table(reviews.literal_rows(reviews.decision_table(detail)), hide_index=True)
+        st.table(detail.corrections, hide_index=True)
     else:
         st.caption("No changes to the plan were made in this review.")
     if detail.next_review_on:
         st.caption(f"This review set the next one for {detail.next_review_on:%A %d %B %Y}.")
     st.download_button(
         "Download as Markdown",
-        data=reviews.review_markdown(detail),
+        data=detail.markdown,
         file_name=detail.file_name,
         mime="text/markdown",
         key=f"review_download_{review.id}",

@@ -181,12 +181,26 @@ def render_add_form(
 
 
 def render_edit(session: Session, actor: Actor, task: Task, team: list[Person]) -> None:
+    """A task's edit form and drop button, in a collapsed section drawn only while open.
+
+    A plan with dozens of tasks built as many hidden forms on every run; now opening the
+    section reruns the page and draws the form from the stored task (see `read_version`).
+    It opens by itself to show a refused save's messages.
+    """
     errors_key = f"tasks_edit_errors_{task.id}"
     errors = st.session_state.setdefault(errors_key, {})
+    section = st.expander(
+        f"Change “{task.title}”",
+        expanded=bool(errors),
+        key=f"tasks_edit_{task.id}_open",
+        on_change="rerun",
+    )
+    if not section.open:
+        return
     seen_version = read_version(task)
     # Keys carry the version read, so the form is drawn afresh once that version moves on.
     prefix = f"tasks_edit_{task.id}_{seen_version}"
-    with st.expander(f"Change “{task.title}”", expanded=bool(errors)):
+    with section:
         with st.form(f"{prefix}_form"):
             show_refusal(errors)
             values = task_fields(prefix, task, team, errors)

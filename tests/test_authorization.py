@@ -393,7 +393,7 @@ def paste_rows(session: Session, rows: dict[str, list[dict[str, Any]]]) -> None:
     if session.get_bind().dialect.name == "postgresql":
         # Explicit ids leave the sequences behind: move them past the copied rows.
         for table in SQLModel.metadata.sorted_tables:
-            if rows[table.name]:
+            if rows[table.name] and "id" in table.c:
                 session.execute(
                     sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :n)"),
                     {"t": table.name, "n": max(row["id"] for row in rows[table.name])},

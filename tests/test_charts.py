@@ -58,50 +58,66 @@ def rows(spec: dict, layer: dict) -> list[dict]:
     return spec["datasets"][layer["data"]["name"]]
 
 
-def test_the_chart_layers_actual_goal_projection_target_and_today():
+def line(spec: dict, name: str) -> list[dict]:
+    """The rows of one line (actual, goal line, projection) of the chart's `lines` dataset."""
+    return [row for row in rows(spec, layers_by_name(spec)["lines"]) if row["line"] == name]
+
+
+def style_of(spec: dict, channel: str, name: str):
+    """The value the lines layer's `channel` (strokeDash, strokeWidth, color) gives a line."""
+    scale = layers_by_name(spec)["lines"]["encoding"][channel]["scale"]
+    return dict(zip(scale["domain"], scale["range"], strict=True))[name]
+
+
+def test_the_chart_layers_lines_hover_points_target_and_today():
     spec = metric_chart(make_panel([1000 + 3 * n for n in range(59)]))
 
     assert list(layers_by_name(spec)) == [
-        "goal",
-        "projection",
-        "actual",
+        "lines",
         "actual_points",
         "target",
         "today",
         "today_label",
     ]
+    assert set(spec["datasets"]) == {"lines", "target", "today"}
+    assert {row["line"] for row in rows(spec, layers_by_name(spec)["lines"])} == {
+        "Actual",
+        "Goal line",
+        "At this pace",
+    }
 
 
 def test_the_goal_line_is_dashed_from_baseline_at_plan_start_to_target_at_target_date():
     spec = metric_chart(make_panel([1000.0, 1010.0]))
-    goal = layers_by_name(spec)["goal"]
 
-    assert [(r["day"][:10], r["value"]) for r in rows(spec, goal)] == [
+    assert [(r["day"][:10], r["value"]) for r in line(spec, "Goal line")] == [
         ("2027-01-01", 1000.0),
         ("2027-06-30", 1500.0),
     ]
-    assert goal["mark"]["strokeDash"] == [6, 4]
+    assert style_of(spec, "strokeDash", "Goal line") == [6, 4]
 
 
 def test_the_projection_is_dotted_from_the_newest_actual_to_the_target_date():
     spec = metric_chart(make_panel([1000 + 3 * n for n in range(59)]))
-    projection = layers_by_name(spec)["projection"]
 
-    assert [(r["day"][:10], r["value"]) for r in rows(spec, projection)] == [
+    assert [(r["day"][:10], r["value"]) for r in line(spec, "At this pace")] == [
         ("2027-02-28", 1174.0),
         ("2027-06-30", pytest.approx(1174.0 + 3 * 122)),
     ]
-    assert projection["mark"]["strokeDash"] == [2, 3]
+    assert style_of(spec, "strokeDash", "At this pace") == [2, 3]
 
 
-def test_the_target_is_marked_and_today_is_a_rule():
-    spec = metric_chart(make_panel([1000.0, 1010.0]))
-    layers = layers_by_name(spec)
+def test_the_actual_line_is_solid_thicker_and_its_points_carry_the_tooltips():
+    spec = metric_chart(make_panel([1000 + 3 * n for n in range(59)]))
+    points = layers_by_name(spec)["actual_points"]
 
-    target_row = rows(spec, layers["target"])[0]
-    assert (target_row["day"][:10], target_row["value"]) == ("2027-06-30", 1500.0)
-    assert layers["today"]["mark"]["type"] == "rule"
-    assert rows(spec, layers["today"])[0]["day"][:10] == "2027-03-01"
+    assert style_of(spec, "strokeDash", "Actual") == [1, 0]
+    assert style_of(spec, "strokeWidth", "Actual") > style_of(spec, "strokeWidth", "Goal line")
+    assert style_of(spec, "color", "Actual") == points["mark"]["color"]
+    # The points are the actual line's own rows, not a second copy sent to the browser.
+    assert points["data"] == {"name": "lines"}
+    assert points["transform"] == [{"filter": {"field": "line", "equal": "Actual"}}]
+    assert len(line(spec, "Actual")) == 59
 
 
 def test_no_series_sends_more_than_a_thousand_points_to_the_browser():
@@ -110,7 +126,7 @@ def test_no_series_sends_more_than_a_thousand_points_to_the_browser():
     spec = metric_chart(panel)
 
     assert all(len(data) <= 1000 for data in spec["datasets"].values())
-    actual_rows = rows(spec, layers_by_name(spec)["actual"])
+    actual_rows = line(spec, "Actual")
     assert actual_rows[0]["day"].startswith("2022-03")
     assert actual_rows[-1]["value"] == pytest.approx(five_years[-1])
 
@@ -138,7 +154,8 @@ def test_tooltips_show_formatted_dates_and_values():
 def test_a_metric_without_numbers_charts_only_its_goal_target_and_today():
     spec = metric_chart(make_panel([]))
 
-    assert list(layers_by_name(spec)) == ["goal", "target", "today", "today_label"]
+    assert list(layers_by_name(spec)) == ["lines", "target", "today", "today_label"]
+    assert {row["line"] for row in rows(spec, layers_by_name(spec)["lines"])} == {"Goal line"}
     assert spec["title"]["subtitle"].startswith("No data yet")
 
 
@@ -147,7 +164,7 @@ def test_the_spec_is_plain_json_with_days_as_iso_strings():
 
     # allow_nan=False: a NaN would be invalid JSON; a missing reading is null instead.
     assert json.loads(json.dumps(spec, allow_nan=False)) == spec
-    actual = rows(spec, layers_by_name(spec)["actual"])
+    actual = line(spec, "Actual")
     assert actual[0]["day"] == "2027-01-01T00:00:00"
     assert [row["value"] for row in actual] == [1000.0, None, 1010.0]
 
@@ -159,7 +176,7 @@ def test_names_and_units_are_shown_as_typed_not_read_as_fields_or_markup():
 
     assert spec["title"]["text"] == typed
     assert spec["title"]["subtitle"].endswith(typed)
-    tooltip = layers_by_name(spec)["actual"]["encoding"]["tooltip"]
+    tooltip = layers_by_name(spec)["actual_points"]["encoding"]["tooltip"]
     assert tooltip[2]["title"] == "Value (€ [k])"
     assert {t["field"] for t in tooltip} == {"line", "day", "value"}
 
@@ -285,4 +302,4 @@ def test_the_datasets_become_arrow_tables_holding_the_same_rows():
     ]
     assert ready["layer"] == spec["layer"]
     # The spec itself is left as it was (a test or a second caller may still read its rows).
-    assert isinstance(spec["datasets"]["actual"], list)
+    assert isinstance(spec["datasets"]["lines"], list)

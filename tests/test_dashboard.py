@@ -11,6 +11,8 @@ from socialplan.access import Actor
 from socialplan.dashboard import (
     MetricPanel,
     build_panel,
+    card_counts,
+    cards_by_objective,
     chart_window,
     dashboard_panels,
     downsample,
@@ -19,6 +21,7 @@ from socialplan.dashboard import (
     goal_line,
     next_action,
     no_data_hint,
+    panel_card,
     panel_summary,
     panels_by_objective,
     projected_value_at_target,
@@ -369,6 +372,48 @@ def test_panels_are_grouped_under_their_objective_in_plan_order():
     groups = panels_by_objective(panels)
 
     assert [(o.id, len(p)) for o, p in groups] == [(2, 2), (1, 1)]
+
+
+def test_a_card_carries_what_the_page_shows_of_its_panel_and_no_rows():
+    metric = make_metric(id=9, objective_id=3)
+    series = daily_series(TODAY - timedelta(days=1), [1000.0, 1040.0])
+    panel = build_panel(make_score(metric, series), make_plan(), TODAY, "Mine")
+    chart = {"layer": []}
+
+    card = panel_card(panel, chart)
+
+    assert (card.metric_id, card.objective_id, card.objective_title) == (9, 3, "Be known")
+    assert panel.has_data
+    assert (card.name, card.status, card.status_label) == (
+        metric.name,
+        panel.status,
+        panel.status_label,
+    )
+    assert (card.summary, card.source_detail) == (panel.summary, "Mine")
+    assert card.no_data_hint == no_data_hint(metric)
+    assert card.chart is chart and card.has_data
+    # Plain values only: nothing that needs the database or a big frame to copy.
+    assert not any(
+        isinstance(value, (pd.DataFrame, Metric, Objective)) for value in vars(card).values()
+    )
+
+
+def test_a_card_without_numbers_has_no_chart_even_if_one_is_given():
+    card = panel_card(panel_with(MetricStatus.NO_DATA), {"layer": []})
+
+    assert card.chart is None and not card.has_data
+
+
+def test_cards_are_counted_and_grouped_as_their_panels_are():
+    panels = [panel_with(MetricStatus.ON_TRACK, 2), panel_with(MetricStatus.AT_RISK, 1)]
+    panels.append(panel_with(MetricStatus.ON_TRACK, 2))
+    cards = [panel_card(panel, None) for panel in panels]
+
+    assert card_counts(cards) == summary_counts(panels)
+    assert [(title, len(group)) for title, group in cards_by_objective(cards)] == [
+        ("Objective 2", 2),
+        ("Objective 1", 1),
+    ]
 
 
 @pytest.mark.parametrize(

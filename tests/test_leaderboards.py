@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from socialplan import leaderboards, peers, scores
 from socialplan.access import Actor
 from socialplan.errors import InvalidInput, NotFound
+from socialplan.latest_scores import refresh_latest_scores
 from socialplan.leaderboards import (
     BoardRow,
     downsample_sparkline,
@@ -81,6 +82,9 @@ def scored(
         )
         for ago, score in history.items()
     )
+    session.commit()
+    # Written straight to the table, as no recompute would: the latest row follows by hand.
+    refresh_latest_scores(session, [account.id])
     session.commit()
     return account
 

@@ -32,6 +32,7 @@ from socialplan.models import (
     AccountKind,
     DataSource,
     InfluenceScore,
+    LatestScore,
     Metric,
     MetricSource,
     Objective,
@@ -274,7 +275,7 @@ def _stage_delete(session: Session, account: Account, version: int) -> None:
     """Delete the account and everything kept for it; Conflict if it changed meanwhile."""
     # Explicit deletes rather than trusting ON DELETE CASCADE, which SQLite only honours
     # on connections that switched foreign keys on.
-    for table in (Snapshot, InfluenceScore, PeerGroupEntry):
+    for table in (Snapshot, InfluenceScore, LatestScore, PeerGroupEntry):
         session.execute(sa.delete(table).where(table.account_id == account.id))  # type: ignore[arg-type]
     result = session.execute(
         sa.delete(Account).where(

@@ -39,6 +39,7 @@ from sqlmodel import Session, SQLModel, select
 from socialplan.access import Actor, require_workspace
 from socialplan.db import alembic_config, head_revision
 from socialplan.errors import InvalidInput, SocialPlanError, friendly_validation_errors
+from socialplan.latest_scores import refresh_latest_scores
 from socialplan.models import (
     Account,
     BusinessScore,
@@ -500,6 +501,8 @@ def _stage_restore(
         else:
             _insert_bulk(session, checked.section.model, rows)
     _restore_plan_copies(session, sections["plans"], db_ids)
+    # Derived from the scores just inserted, not exported: built here, as a recompute would.
+    refresh_latest_scores(session, list(db_ids.get("accounts", {}).values()))
     return workspace
 
 

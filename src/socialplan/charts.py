@@ -33,6 +33,7 @@ LINE_COLORS = {
 }
 # Solid, dashed and dotted, so the three lines stay apart even without colour.
 LINE_DASHES = {ACTUAL: [1, 0], GOAL: [6, 4], PROJECTION: [2, 3]}
+LINE_WIDTHS = {ACTUAL: 2.5, GOAL: 2, PROJECTION: 2}
 DATE_FORMAT = "%a %d %b %Y"
 # d3's "~" drops trailing zeros: 1240 -> "1,240", 3.250 -> "3.25".
 VALUE_FORMAT = ",.2~f"
@@ -90,25 +91,42 @@ def _labelled(frame: pd.DataFrame, line: str) -> list[JsonDict]:
     return temporal_rows(frame, line=line)
 
 
-def _line_layer(name: str, line: str, unit: str, y_title: str | None) -> JsonDict:
+def _x() -> JsonDict:
+    return {"field": "day", "type": "temporal", "title": None}
+
+
+def _y(y_title: str | None) -> JsonDict:
+    return {"field": "value", "type": "quantitative", "title": y_title, "scale": {"zero": False}}
+
+
+def _by_line(values: dict[str, Any]) -> JsonDict:
+    """An encoding channel that maps each line's name to a fixed value, with no legend."""
     return {
-        "name": name,
-        "data": {"name": name},
-        "mark": {
-            "type": "line",
-            "strokeWidth": 2.5 if line == ACTUAL else 2,
-            "strokeDash": LINE_DASHES[line],
-        },
+        "field": "line",
+        "type": "nominal",
+        "scale": {"domain": list(values), "range": list(values.values())},
+        "legend": None,
+    }
+
+
+def _lines_layer(y_title: str | None) -> JsonDict:
+    """Actual, goal line and projection as one line mark, told apart by colour and dash.
+
+    One mark over one dataset instead of a layer per line: the browser builds and runs a
+    data flow per layer, a good part of its time to draw twenty charts. Hover
+    tooltips come from the actual line's points (`_actual_points`): a line mark's tooltip
+    shows the line's first point wherever it is hovered.
+    """
+    return {
+        "name": "lines",
+        "data": {"name": "lines"},
+        "mark": {"type": "line"},
         "encoding": {
-            "x": {"field": "day", "type": "temporal", "title": None},
-            "y": {
-                "field": "value",
-                "type": "quantitative",
-                "title": y_title,
-                "scale": {"zero": False},
-            },
+            "x": _x(),
+            "y": _y(y_title),
             "color": _color(),
-            "tooltip": _tooltip(unit),
+            "strokeDash": _by_line(LINE_DASHES),
+            "strokeWidth": _by_line(LINE_WIDTHS),
         },
     }
 
@@ -119,14 +137,10 @@ def _actual_points(panel: MetricPanel) -> JsonDict:
     return {
         "name": "actual_points",
         # The actual line's rows, sent once for both layers.
-        "data": {"name": "actual"},
-        "mark": {"type": "circle", "size": 40, "opacity": opacity},
-        "encoding": {
-            "x": {"field": "day", "type": "temporal"},
-            "y": {"field": "value", "type": "quantitative"},
-            "color": _color(),
-            "tooltip": _tooltip(panel.unit),
-        },
+        "data": {"name": "lines"},
+        "transform": [{"filter": {"field": "line", "equal": ACTUAL}}],
+        "mark": {"type": "circle", "size": 40, "opacity": opacity, "color": LINE_COLORS[ACTUAL]},
+        "encoding": {"x": _x(), "y": _y(None), "tooltip": _tooltip(panel.unit)},
     }
 
 
@@ -135,35 +149,23 @@ def _target_point(panel: MetricPanel) -> JsonDict:
         "name": "target",
         "data": {"name": "target"},
         "mark": {"type": "point", "shape": "diamond", "size": 140, "filled": True},
-        "encoding": {
-            "x": {"field": "day", "type": "temporal"},
-            "y": {"field": "value", "type": "quantitative"},
-            "color": _color(),
-            "tooltip": _tooltip(panel.unit),
-        },
+        "encoding": {"x": _x(), "y": _y(None), "color": _color(), "tooltip": _tooltip(panel.unit)},
     }
 
 
 def _today_layers() -> list[JsonDict]:
-    tooltip = [
-        {"field": "line", "type": "nominal", "title": "What"},
-        {"field": "day", "type": "temporal", "title": "Date", "format": DATE_FORMAT},
-    ]
+    # The label says what the rule is: a tooltip on a one-pixel rule added nothing.
     rule = {
         "name": "today",
         "data": {"name": "today"},
         "mark": {"type": "rule", "color": "#9a9a9a", "strokeWidth": 1},
-        "encoding": {"x": {"field": "day", "type": "temporal"}, "tooltip": tooltip},
+        "encoding": {"x": _x()},
     }
     label = {
         "name": "today_label",
         "data": {"name": "today"},
         "mark": {"type": "text", "align": "left", "baseline": "top", "dx": 4, "color": "#6b6b6b"},
-        "encoding": {
-            "x": {"field": "day", "type": "temporal"},
-            "y": {"value": 2},
-            "text": {"field": "line", "type": "nominal"},
-        },
+        "encoding": {"x": _x(), "y": {"value": 2}, "text": {"field": "line", "type": "nominal"}},
     }
     return [rule, label]
 
@@ -173,31 +175,32 @@ def _day(day: date) -> str:
     return f"{day.isoformat()}T00:00:00"
 
 
+def line_rows(panel: MetricPanel) -> list[JsonDict]:
+    """The rows of the `lines` dataset: the goal line, the projection (if any), the actual."""
+    lines = _labelled(panel.goal, GOAL)
+    if panel.projection is not None:
+        lines += _labelled(panel.projection, PROJECTION)
+    if panel.has_data:
+        lines += _labelled(panel.series, ACTUAL)
+    return lines
+
+
 def metric_chart(panel: MetricPanel) -> JsonDict:
     """One metric: actual (solid), goal line (dashed), projection (dotted), target and today.
 
     A Vega-Lite spec for `st.vega_lite_chart`, its rows in named `datasets` (which Streamlit
-    sends to the browser as Arrow tables), days as ISO strings.
+    sends to the browser as Arrow tables), days as ISO strings: `lines` holds the three
+    lines (its column `line` names each), `target` the target, `today` today's date.
     """
-    unit = panel.unit
     metric = panel.metric
     # The metric's name is the chart's title; a long axis title would squash the plot.
-    y_title = unit or None
-    datasets = {"goal": _labelled(panel.goal, GOAL)}
-    layers = [_line_layer("goal", GOAL, unit, y_title)]
-    if panel.projection is not None:
-        datasets["projection"] = _labelled(panel.projection, PROJECTION)
-        layers.append(_line_layer("projection", PROJECTION, unit, y_title))
+    y_title = panel.unit or None
+    layers = [_lines_layer(y_title)]
     if panel.has_data:
-        datasets["actual"] = _labelled(panel.series, ACTUAL)
-        layers.append(_line_layer("actual", ACTUAL, unit, y_title))
         layers.append(_actual_points(panel))
-    datasets["target"] = rows(
-        day=[_day(metric.target_date)], value=[float(metric.target)], line=[TARGET]
-    )
     layers.append(_target_point(panel))
-    datasets["today"] = rows(day=[_day(panel.today)], line=[TODAY])
     layers.extend(_today_layers())
+    target = rows(day=[_day(metric.target_date)], value=[float(metric.target)], line=[TARGET])
     return {
         "title": {
             "text": metric.name,
@@ -206,7 +209,11 @@ def metric_chart(panel: MetricPanel) -> JsonDict:
         },
         "width": "container",
         "height": CHART_HEIGHT,
-        "datasets": datasets,
+        "datasets": {
+            "lines": line_rows(panel),
+            "target": target,
+            "today": rows(day=[_day(panel.today)], line=[TODAY]),
+        },
         "layer": layers,
     }
 

@@ -10,6 +10,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import pandas as pd
 from sqlmodel import Session
@@ -356,6 +357,68 @@ def dashboard_panels(
         account = session.get(Account, account_id) if account_id is not None else None
         panels.append(build_panel(score, plan, today, source_detail(score.metric, account)))
     return panels
+
+
+@dataclass(frozen=True)
+class PanelCard:
+    """What the Dashboard page shows for one metric, as plain values.
+
+    A page caches these (`st.cache_data` pickles and unpickles them on every rerun), so they
+    hold only what is drawn: no ORM rows, no full daily series. `chart` is the metric's
+    Vega-Lite spec with its datasets (None when it has no numbers).
+    """
+
+    metric_id: int
+    objective_id: int
+    objective_title: str
+    name: str
+    status: MetricStatus
+    summary: str
+    source_detail: str
+    no_data_hint: str
+    needs_readings: bool
+    chart: dict[str, Any] | None
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+    @property
+    def has_data(self) -> bool:
+        return self.chart is not None
+
+
+def panel_card(panel: MetricPanel, chart: dict[str, Any] | None) -> PanelCard:
+    """The panel as the page shows it, with its chart (built by the caller: charts.py
+    depends on this module, not the other way round)."""
+    return PanelCard(
+        metric_id=int(panel.metric.id),  # type: ignore[arg-type]
+        objective_id=int(panel.objective.id),  # type: ignore[arg-type]
+        objective_title=panel.objective.title,
+        name=panel.metric.name,
+        status=panel.status,
+        summary=panel.summary,
+        source_detail=panel.source_detail,
+        no_data_hint=no_data_hint(panel.metric),
+        needs_readings=panel.needs_readings,
+        chart=chart if panel.has_data else None,
+    )
+
+
+def cards_by_objective(cards: Iterable[PanelCard]) -> list[tuple[str, list[PanelCard]]]:
+    """The cards grouped under their objective's title, keeping the plan's order."""
+    groups: dict[int, tuple[str, list[PanelCard]]] = {}
+    for card in cards:
+        groups.setdefault(card.objective_id, (card.objective_title, []))[1].append(card)
+    return list(groups.values())
+
+
+def card_counts(cards: Iterable[PanelCard]) -> dict[MetricStatus, int]:
+    """How many cards are in each status, as `summary_counts` counts panels."""
+    counts = dict.fromkeys(MetricStatus, 0)
+    for card in cards:
+        counts[card.status] += 1
+    return counts
 
 
 def panels_by_objective(

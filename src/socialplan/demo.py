@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 
 from socialplan.access import Actor
 from socialplan.errors import NotAllowed
+from socialplan.latest_scores import refresh_latest_scores
 from socialplan.models import (
     Account,
     AccountKind,
@@ -1216,6 +1217,7 @@ def _grow_main_street(session: Session, dates: DemoDates) -> PeerGroup:
         pd.DataFrame(rows, columns=DAILY_COLUMNS),
         {account.id: account.workspace_id for account, _, _ in accounts},  # type: ignore[misc]
     )
+    refresh_latest_scores(session, [account.id for account, _, _ in accounts])  # type: ignore[misc]
     group = PeerGroup(
         name=MAIN_STREET_NAME,
         description=MAIN_STREET_DESCRIPTION,

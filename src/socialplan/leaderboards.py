@@ -2,16 +2,15 @@
 accounts against its competitors, and a team's personal accounts; and one account's detail.
 
 Every board is a plain `Board` the Leaderboard page, the `socialplan scores` command and the
-tests share. Latest scores come from one SQL query (the newest day per account, by a grouped
-subquery); only the sparklines and 30-day changes are shaped in pandas, over one query of
-the recent days. Visibility: a peer group's board shows only the accounts its members
-entered, and only to members; competitor and team boards are private to their workspace.
+tests share. Latest scores, with what the sparklines and 30-day changes need, come from the
+`latest_score` table (one row per account, kept up to date on write by `latest_scores`).
+Visibility: a peer group's board shows only the accounts its members entered, and only to
+members; competitor and team boards are private to their workspace.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
@@ -27,11 +26,18 @@ from socialplan.accounts import NETWORK_LABELS
 from socialplan.csvsafe import csv_text
 from socialplan.dashboard import goal_line
 from socialplan.errors import InvalidInput, NotFound
+
+# Re-exported: the benchmark's floors and the tests take the board's constants from here.
+from socialplan.latest_scores import CHANGE_DAYS as CHANGE_DAYS
+from socialplan.latest_scores import SPARKLINE_DAYS, sparkline_values
+from socialplan.latest_scores import SPARKLINE_POINTS as SPARKLINE_POINTS
+from socialplan.latest_scores import downsample_sparkline as downsample_sparkline
 from socialplan.models import (
     Account,
     AccountKind,
     BusinessScore,
     InfluenceScore,
+    LatestScore,
     Metric,
     MetricSource,
     MetricStatus,
@@ -46,7 +52,7 @@ from socialplan.models import (
     Workspace,
 )
 from socialplan.scorecard import active_metrics, score_metric
-from socialplan.scores import EPOCH, HISTORY_DAYS, days_from_epoch, epoch_days, read_frame
+from socialplan.scores import HISTORY_DAYS, days_from_epoch, epoch_days, read_frame
 from socialplan.scoring import (
     DAILY_COLUMNS,
     INPUT_COLUMNS,
@@ -65,9 +71,6 @@ from socialplan.scoring import (
 )
 from socialplan.series import metric_series
 
-SPARKLINE_DAYS = 90
-SPARKLINE_POINTS = 30
-CHANGE_DAYS = 30
 BUCKET_WIDTH = 10
 SORT_KEYS = ("rank", "score", "change_30d", "name", "business", "network", "progress")
 NO_SCORES_YET = (
@@ -209,127 +212,55 @@ class InstanceStanding:
 
 
 def _latest_scores(session: Session, account_ids: sa.Select | Sequence[int]) -> pd.DataFrame:
-    """The newest stored score and sub-scores of each account, in one query.
+    """The newest stored score of each account with its sub-scores, its score 30 days
+    before and its sparkline: one row per account from `latest_score`, by primary key.
 
-    The newest day is a max per account, which the unique (account_id, day) index answers
-    with one seek; then one more seek fetches that day's row.
+    `day` is a date, `day_number` the same day as whole days since 1970.
     """
     dialect = session.get_bind().dialect.name
-    newest = _newest_score_days(col(Account.id).in_(account_ids))
-    columns = ["account_id", "day", "score", *PARTS]
     query = sa.select(
-        InfluenceScore.account_id,
-        epoch_days(InfluenceScore.day, dialect),
-        *(getattr(InfluenceScore, name) for name in ["score", *PARTS]),
-    ).join(
-        newest,
-        sa.and_(
-            InfluenceScore.account_id == newest.c.account_id, InfluenceScore.day == newest.c.day
-        ),
-    )
-    frame = read_frame(session, query, columns)
-    frame["day"] = days_from_epoch(frame["day"]).dt.date
+        LatestScore.account_id,
+        epoch_days(LatestScore.day, dialect),  # type: ignore[arg-type]
+        *(getattr(LatestScore, name) for name in ["score", *PARTS]),
+        epoch_days(LatestScore.then_day, dialect),  # type: ignore[arg-type]
+        LatestScore.then_score,
+        LatestScore.sparkline,
+    ).where(col(LatestScore.account_id).in_(account_ids))
+    columns = ["account_id", "day_number", "score", *PARTS, "then_day", "then_score", "sparkline"]
+    # A plain query, not `read_frame`: it binds a thousand ids once rather than looking each
+    # one up by name, and PostgreSQL's CSV would read a one-value sparkline as a number.
+    rows = [tuple(row) for row in session.execute(query)]
+    frame = pd.DataFrame.from_records(rows, columns=columns, nrows=len(rows))
+    frame["day"] = days_from_epoch(frame["day_number"]).dt.date
     return frame
 
 
-def _newest_score_days(accounts: sa.ColumnElement[bool]) -> sa.CTE:
-    """Each account's newest score day (None before any), for the accounts `accounts` picks.
-
-    A materialised CTE, so it is computed first: one index seek per account. Written as a
-    join condition instead, SQLite walks every stored day of every account and runs the
-    max once per row (a thousand accounts: a second instead of tens of milliseconds).
-    """
-    newest_day = (
-        sa.select(sa.func.max(InfluenceScore.day))
-        .where(InfluenceScore.account_id == Account.id)
-        .correlate(Account)
-        .scalar_subquery()
-    )
-    return (
-        sa.select(Account.id.label("account_id"), newest_day.label("day"))  # type: ignore[union-attr]
-        .where(accounts)
-        .cte("newest_score_day")
-        .prefix_with("MATERIALIZED")
-    )
-
-
-def _recent_scores(session: Session, account_ids: Sequence[int], since: date) -> pd.DataFrame:
-    """Every stored score of the accounts from `since` on, by account and then day."""
-    dialect = session.get_bind().dialect.name
-    query = (
-        sa.select(
-            InfluenceScore.account_id,
-            epoch_days(InfluenceScore.day, dialect),
-            InfluenceScore.score,
-        )
-        .where(col(InfluenceScore.account_id).in_(list(account_ids)), InfluenceScore.day >= since)
-        .order_by(InfluenceScore.account_id, InfluenceScore.day)
-    )
-    return read_frame(session, query, ["account_id", "day", "score"])
-
-
-def downsample_sparkline(values: Sequence[int], points: int = SPARKLINE_POINTS) -> tuple[int, ...]:
-    """At most `points` values, evenly spaced and always ending on the newest."""
-    values = list(values)
-    if len(values) <= points:
-        return tuple(values)
-    step = math.ceil(len(values) / points)
-    return tuple(values[::-1][::step][::-1])
-
-
-def _trends(session: Session, latest: pd.DataFrame) -> dict[int, tuple[int | None, tuple]]:
+def _trends(latest: pd.DataFrame) -> dict[int, tuple[int | None, tuple]]:
     """Per account: the change over 30 days and the sparkline of its last 90 days.
 
-    Vectorised over every account at once (a board holds a thousand): which rows each
-    sparkline keeps and which earlier score each change is measured from are array masks.
+    The change is measured from the newest score at least 30 days old, counted only when it
+    lies on or after the board's first sparkline day (90 days before the oldest newest
+    score on the board): the rows the board read before the latest-score table existed.
     """
     if latest.empty:
         return {}
-    epoch = pd.Timestamp(EPOCH)
-    newest = ((pd.to_datetime(latest["day"]) - epoch).dt.days).to_numpy()
-    since = (epoch + pd.Timedelta(days=int(newest.min()) - SPARKLINE_DAYS + 1)).date()
-    recent = _recent_scores(session, latest["account_id"].astype(int).tolist(), since)
-    if recent.empty:
-        return {}
-    accounts = recent["account_id"].to_numpy(dtype=np.int64)
-    days = recent["day"].to_numpy(dtype=np.int64)
-    values = recent["score"].to_numpy(dtype=np.int64)
-    last_day = dict(zip(latest["account_id"].astype(int), newest, strict=True))
-    last = (
-        np.array([last_day[int(a)] for a in accounts])
-        if len(accounts) < 64
-        else (pd.Series(last_day).reindex(accounts).to_numpy())
+    newest = latest["day_number"].to_numpy(dtype=np.int64)
+    first_shown = int(newest.min()) - SPARKLINE_DAYS + 1
+    then_day = latest["then_day"].to_numpy(dtype=np.float64)
+    counted = ~np.isnan(then_day) & (then_day >= first_shown)
+    changes = latest["score"].to_numpy(dtype=np.float64) - latest["then_score"].to_numpy(
+        dtype=np.float64
     )
-    shown = days > last - SPARKLINE_DAYS
-    before = days <= last - CHANGE_DAYS
-    now = dict(zip(latest["account_id"].astype(int), latest["score"].astype(int), strict=True))
-    then = pd.Series(values[before]).groupby(accounts[before]).last()
-    kept = _sparkline_rows(accounts, shown)
-    trends = {}
-    starts = np.flatnonzero(np.r_[True, accounts[kept][1:] != accounts[kept][:-1]])
-    for account_id, spark in zip(
-        accounts[kept][starts].tolist(), np.split(values[kept], starts[1:]), strict=True
-    ):
-        change = now[account_id] - int(then[account_id]) if account_id in then.index else None
-        trends[account_id] = (change, tuple(spark.tolist()))
-    return trends
-
-
-def _sparkline_rows(accounts: np.ndarray, shown: np.ndarray) -> np.ndarray:
-    """Which rows (ordered by account and day) the sparklines keep, as `downsample_sparkline`
-    would: every step-th shown value counted back from the newest, at most SPARKLINE_POINTS."""
-    index = np.flatnonzero(shown)
-    owners = accounts[index]
-    ends = np.r_[owners[1:] != owners[:-1], True]
-    group_end = np.flatnonzero(ends)
-    counts = np.diff(np.r_[-1, group_end])
-    count_of_row = np.repeat(counts, counts)
-    back = np.repeat(group_end, counts) - np.arange(len(index))
-    step = -(-count_of_row // SPARKLINE_POINTS)
-    keep = (count_of_row <= SPARKLINE_POINTS) | (back % step == 0)
-    mask = np.zeros(len(accounts), dtype=bool)
-    mask[index[keep]] = True
-    return mask
+    return {
+        int(account_id): (int(change) if has_change else None, sparkline_values(text))
+        for account_id, change, has_change, text in zip(
+            latest["account_id"].tolist(),
+            changes.tolist(),
+            counted.tolist(),
+            latest["sparkline"].tolist(),
+            strict=True,
+        )
+    }
 
 
 # ---------------------------------------------------------------- ranking
@@ -457,7 +388,7 @@ def _build_rows(
     if not accounts:
         return []
     latest = _latest_scores(session, [int(a["account_id"]) for a in accounts])
-    trends = _trends(session, latest)
+    trends = _trends(latest)
     by_id = {int(r.account_id): r for r in latest.itertuples(index=False)}
     rows = []
     for account in accounts:
@@ -946,24 +877,16 @@ def _instance_population(session: Session) -> np.ndarray:
 
     Two businesses following the same competitor hold two rows for one profile; it is
     counted once, with its newest score (the higher account id breaking a tie). Deduplicated
-    in SQL, so only the scores travel.
+    in SQL over the latest-score table, so only the scores travel.
     """
-    newest = _newest_score_days(col(Account.removed_at).is_(None))
     newest_first = sa.func.row_number().over(
         partition_by=[Account.network, sa.func.lower(Account.handle)],
-        order_by=[InfluenceScore.day.desc(), Account.id.desc()],  # type: ignore[union-attr]
+        order_by=[col(LatestScore.day).desc(), col(Account.id).desc()],
     )
     latest = (
-        sa.select(InfluenceScore.score, newest_first.label("newest"))
-        .select_from(newest)
-        .join(
-            InfluenceScore,
-            sa.and_(
-                InfluenceScore.account_id == newest.c.account_id,
-                InfluenceScore.day == newest.c.day,
-            ),
-        )
-        .join(Account, Account.id == newest.c.account_id)
+        sa.select(LatestScore.score, newest_first.label("newest"))
+        .join(Account, Account.id == LatestScore.account_id)
+        .where(col(Account.removed_at).is_(None))
         .subquery()
     )
     query = sa.select(latest.c.score).where(latest.c.newest == 1)

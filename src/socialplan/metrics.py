@@ -25,6 +25,7 @@ from socialplan.models import (
     MetricCreate,
     MetricSource,
     MetricUpdate,
+    Objective,
     ObjectiveCategory,
     Plan,
     Reading,
@@ -467,6 +468,27 @@ def list_metrics_for_objective(
     return sorted(metrics, key=lambda m: m.archived_at is not None)
 
 
+def plan_metrics(*, session: Session, actor: Actor, plan_id: int) -> dict[int, list[Metric]]:
+    """The metrics of each objective of the plan (by objective id), in one query.
+
+    In position order, archived ones last, as `list_metrics_for_objective` gives them.
+    """
+    require_plan(session, actor, plan_id)
+    listed = session.exec(
+        select(Metric)
+        .join(Objective, Objective.id == Metric.objective_id)
+        .where(Objective.plan_id == plan_id)
+        .order_by(Metric.objective_id, Metric.position, Metric.id)
+    )
+    by_objective: dict[int, list[Metric]] = {}
+    for metric in listed:
+        by_objective.setdefault(metric.objective_id, []).append(metric)
+    return {
+        objective_id: sorted(metrics, key=lambda m: m.archived_at is not None)
+        for objective_id, metrics in by_objective.items()
+    }
+
+
 def account_choices(*, session: Session, actor: Actor, workspace_id: int) -> dict[int | None, str]:
     """What an account metric may follow: all own accounts combined (None), or one of them."""
     own = list_accounts(
@@ -546,6 +568,52 @@ def readings_fingerprint(readings: list[Reading]) -> str:
     """A short digest of a table of readings, to tell whether it changed since it was read."""
     lines = sorted(f"{r.day.isoformat()}|{r.value!r}|{r.note}" for r in readings)
     return hashlib.sha256("\n".join(lines).encode()).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class ReadingsView:
+    """A hand-entered metric's readings as its section of the Metrics page shows them."""
+
+    table: pd.DataFrame
+    fingerprint: str
+    latest_day: date | None
+    latest_value: float | None
+
+    @property
+    def count(self) -> int:
+        return len(self.table)
+
+
+def plan_readings(*, session: Session, actor: Actor, plan_id: int) -> dict[int, ReadingsView]:
+    """Every hand-entered metric of the plan (by id) with its readings, in one query.
+
+    Plain data without database rows, so a page can keep it between reruns.
+    """
+    require_plan(session, actor, plan_id)
+    in_plan = select(Objective.id).where(Objective.plan_id == plan_id)
+    manual = select(Metric.id).where(
+        col(Metric.objective_id).in_(in_plan), Metric.source == MetricSource.MANUAL
+    )
+    rows = session.exec(
+        select(Reading.metric_id, Reading.day, Reading.value, Reading.note)
+        .where(col(Reading.metric_id).in_(manual))
+        .order_by(Reading.metric_id, Reading.day)
+    )
+    by_metric: dict[int, list[Any]] = {metric_id: [] for metric_id in session.exec(manual)}
+    for row in rows:
+        by_metric[row.metric_id].append(row)
+    return {metric_id: _readings_view(readings) for metric_id, readings in by_metric.items()}
+
+
+def _readings_view(readings: list[Any]) -> ReadingsView:
+    """Readings (rows with day, value and note, oldest first) as the page shows them."""
+    latest = readings[-1] if readings else None
+    return ReadingsView(
+        table=readings_table(readings),
+        fingerprint=readings_fingerprint(readings),
+        latest_day=latest.day if latest else None,
+        latest_value=latest.value if latest else None,
+    )
 
 
 def readings_table(readings: list[Reading]) -> pd.DataFrame:

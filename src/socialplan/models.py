@@ -688,3 +688,37 @@ class ShareLink(SQLModel, table=True):
     expires_at: datetime | None = Field(**_timestamp())
     revoked_at: datetime | None = Field(**_timestamp())
     last_used_at: datetime | None = Field(**_timestamp())
+
+
+# ---------------------------------------------------------------- derived: latest scores
+
+
+class LatestScore(SQLModel, table=True):
+    """Each account's newest influence score, with what a leaderboard shows beside it.
+
+    Derived from `influence_score` and kept equal to it on every write that changes it
+    (`socialplan.latest_scores`), so a board of a thousand accounts reads a thousand small
+    rows rather than ninety days of each. Not exported: a restore rebuilds it.
+    """
+
+    __tablename__ = "latest_score"
+
+    account_id: int = Field(
+        foreign_key="account.id", ondelete="CASCADE", primary_key=True, nullable=False
+    )
+    day: date
+    score: int = Field(ge=1, le=100)
+    reach: float | None = None
+    engagement: float | None = None
+    amplification: float | None = None
+    consistency: float | None = None
+    # The newest stored score at least 30 days older than `day` (any age), and its day: a
+    # board measures the 30-day change from it when that day is within its 90-day range.
+    then_day: date | None = None
+    then_score: int | None = None
+    # The board's sparkline: the last 90 days downsampled to 30 values, "41,43,40".
+    sparkline: str = Field(default="", sa_type=sa.Text, nullable=False)
+    # Every score of the 90 days ending on `day`, one hex byte per day and 00 for a day
+    # without one, older days first (leading empty days left out): what a recompute of the
+    # next days needs to move the sparkline on without reading those 90 days again.
+    recent: str = Field(default="", sa_type=sa.Text, nullable=False)

@@ -41,7 +41,8 @@ from socialplan.models import (
     TaskUpdate,
 )
 from socialplan.plans import stage_plan_update
-from socialplan.scorecard import MetricScore, active_metrics, plan_scorecard
+from socialplan.scorecard import MetricScore, active_metrics, plan_scorecard, score_metric
+from socialplan.series import metric_series
 from socialplan.services import validate
 from socialplan.status import AT_RISK_SLACK, ON_TRACK_SLACK, STATUS_LABELS
 from socialplan.text import escape_markdown, literal_markdown, unstorable_text_problem
@@ -312,6 +313,32 @@ def score_line(score: MetricScore) -> dict[str, str]:
         "progress": format_progress(result.progress),
         "status": status_badge(result.status),
     }
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    """One metric of a review sheet, as the Review page draws it: small enough to cache."""
+
+    metric_id: int
+    status: MetricStatus
+    line: dict[str, str]
+
+
+def review_sheet(*, session: Session, actor: Actor, plan_id: int, today: date) -> list[SheetLine]:
+    """Every active metric of the plan with its status on `today`, as `score_line` shows it.
+
+    As `plan_scorecard`, but the daily sums of an account set are read once for all the
+    metrics on it (followers, posts and engagement of the same accounts), as the dashboard
+    does. The series are left out: the sheet shows only the numbers of the day.
+    """
+    plan = require_plan(session, actor, plan_id)
+    shared: dict = {}
+    lines = []
+    for metric, objective in active_metrics(session, plan_id):
+        series = metric_series(session, metric, until=today, shared=shared)
+        score = score_metric(metric, objective, plan, series, today)
+        lines.append(SheetLine(metric_id=metric.id, status=score.status, line=score_line(score)))
+    return lines
 
 
 # ---------------------------------------------------------------- corrections
@@ -708,6 +735,31 @@ def get_review(*, session: Session, actor: Actor, review_id: int) -> ReviewDetai
     )
     decisions = [Decision(r, describe_revision(r, _subject_name(session, r))) for r in revisions]
     return ReviewDetail(review=review, plan=plan, items=items, decisions=decisions)
+
+
+@dataclass(frozen=True)
+class PastReview:
+    """A past review as the Review page draws it: tables of plain text, small to cache."""
+
+    summary: str
+    items: list[dict[str, str]]
+    corrections: list[dict[str, str]]
+    next_review_on: date | None
+    markdown: str
+    file_name: str
+
+
+def past_review(*, session: Session, actor: Actor, review_id: int) -> PastReview:
+    """A past review's summary, tables (user text escaped for Markdown) and download."""
+    detail = get_review(session=session, actor=actor, review_id=review_id)
+    return PastReview(
+        summary=detail.review.summary,
+        items=literal_rows(item_table(detail)),
+        corrections=literal_rows(decision_table(detail)) if detail.corrections else [],
+        next_review_on=detail.next_review_on,
+        markdown=review_markdown(detail),
+        file_name=detail.file_name,
+    )
 
 
 def _subject_name(session: Session, revision: Revision) -> str:

@@ -100,7 +100,10 @@ def read_frame(session: Session, query: sa.Select, columns: list[str]) -> pd.Dat
     if connection.dialect.name == "postgresql":
         return _copy_out(connection, compiled, columns)
     names = compiled.positiontup or []
-    parameters = [compiled.params[name] for name in names]
+    # `params` builds a new dict on every access: read it once (10,000 ids in an IN list
+    # made this quadratic).
+    values = compiled.params
+    parameters = [values[name] for name in names]
     cursor = connection.connection.cursor()
     try:
         cursor.execute(str(compiled), parameters)
@@ -167,6 +170,7 @@ def stage_score_recompute(
 ) -> RecomputeSummary:
     """Write the recomputed scores to the session without committing (for sync and import)."""
     _note_written_workspaces(session, workspace_id)
+    whole_tables = workspace_id is None and since is None and _lock_score_tables(session)
     daily = _read_daily(session, _account_ids_in_scope(workspace_id), since)
     own = _own_account_workspaces(session, workspace_id)
     account_scores = _from_day(score_frame(daily), since)
@@ -179,10 +183,17 @@ def stage_score_recompute(
     workspace_scope = (
         BusinessScore.workspace_id == workspace_id if workspace_id is not None else sa.true()
     )
-    removed = _store(session, InfluenceScore, "account_id", account_scores, account_scope, since)
-    removed += _store(
-        session, BusinessScore, "workspace_id", business_scores, workspace_scope, since
+    removed = _store(
+        session, InfluenceScore, "account_id", account_scores, account_scope, since, whole_tables
     )
+    removed += _store(
+        session, BusinessScore, "workspace_id", business_scores, workspace_scope, since,
+        whole_tables,
+    )  # fmt: skip
+    # Imported here: latest_scores builds on this module's bulk reads.
+    from socialplan.latest_scores import refresh_after_recompute
+
+    refresh_after_recompute(session, workspace_id=workspace_id, since=since, scores=account_scores)
     return RecomputeSummary(
         account_scores=len(account_scores),
         accounts=int(account_scores["account_id"].nunique()),
@@ -200,6 +211,24 @@ def _note_written_workspaces(session: Session, workspace_id: int | None) -> None
         versions.note_every_workspace(session)
     else:
         versions.note_workspaces(session, [workspace_id])
+
+
+def _lock_score_tables(session: Session) -> bool:
+    """On PostgreSQL, make a recompute of everything the only writer of the score tables
+    until it commits; True when it is.
+
+    SHARE ROW EXCLUSIVE conflicts with itself and with every write, not with reads: pages
+    go on reading the old scores, while a sync's recompute waits for this one instead of
+    racing it. Then the stored rows it reads stay the only ones, and when there are none
+    (a first run, a rebuild) the scores can be copied straight into the table: an upsert
+    of millions of rows through the conflict check took several times longer.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    session.execute(
+        sa.text("LOCK TABLE influence_score, business_score IN SHARE ROW EXCLUSIVE MODE")
+    )
+    return True
 
 
 def _account_ids_in_scope(workspace_id: int | None) -> sa.Select | None:
@@ -296,12 +325,14 @@ def _store(
     scores: pd.DataFrame,
     scope: sa.ColumnElement[bool],
     since: date | None,
+    locked: bool = False,
 ) -> int:
     """Write the scores that are new or changed, delete stored rows in scope that no longer
     have one; the number deleted.
 
     The stored rows are compared in a frame, so a recompute that changes nothing writes
-    nothing, and a full one writes only what moved.
+    nothing, and a full one writes only what moved. `locked`: no one else can write the
+    table until the commit (`_lock_score_tables`), so an empty table is filled by COPY.
     """
     wanted = scores.rename(columns={"account_id": key})[[key, "day", *VALUE_COLUMNS]]
     stored = _stored_scores(session, table, key, scope, since)
@@ -312,10 +343,27 @@ def _store(
     for start in range(0, len(stale), DELETE_CHUNK):
         chunk = stale[start : start + DELETE_CHUNK]
         session.execute(sa.delete(table).where(table.id.in_(chunk)))  # type: ignore[union-attr]
-    if not changed.empty:
-        with _secondary_indexes_rebuilt_after(session, table, len(changed)):
-            _upsert(session, table.__tablename__, key, changed)  # type: ignore[attr-defined]
+    if changed.empty:
+        return len(stale)
+    if locked and stored.empty:
+        _copy_into(session, table.__tablename__, key, changed)  # type: ignore[attr-defined]
+        return len(stale)
+    with _secondary_indexes_rebuilt_after(session, table, len(changed)):
+        _upsert(session, table.__tablename__, key, changed)  # type: ignore[attr-defined]
     return len(stale)
+
+
+def _copy_into(session: Session, table: str, key: str, rows: pd.DataFrame) -> None:
+    """COPY the rows straight into an empty score table that no one else can write."""
+    names = [key, "day", *VALUE_COLUMNS]
+    frame = rows[names].copy()
+    frame["score"] = frame["score"].astype("int64")
+    driver = session.connection().connection.driver_connection
+    with driver.cursor() as cursor:  # type: ignore[union-attr]
+        statement = f"COPY {table} ({', '.join(names)}) FROM STDIN (FORMAT csv)"
+        with cursor.copy(statement) as copy:
+            for start in range(0, len(frame), COPY_CHUNK):
+                copy.write(_csv_bytes(frame.iloc[start : start + COPY_CHUNK]))
 
 
 @contextmanager

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from streamlit.testing.v1 import AppTest
 
 from socialplan.db import make_engine
+from tests.conftest import truncate_all
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -35,6 +36,28 @@ def app_engine(sqlite_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Eng
     engine = make_engine(sqlite_url)
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_app_engine(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Engine]:
+    """As `app_engine`, once on SQLite and once on PostgreSQL (when the tests have one).
+
+    For what depends on the database's behaviour, such as the data version that page caches
+    are keyed on being bumped in the writing transaction.
+    """
+    if request.param == "sqlite":
+        yield request.getfixturevalue("app_engine")
+        return
+    url = request.getfixturevalue("postgres_url")
+    monkeypatch.setenv("SOCIALPLAN_DATABASE_URL", url)
+    engine = make_engine(url)
+    try:
+        yield engine
+    finally:
+        truncate_all(engine)
+        engine.dispose()
 
 
 def open_page(page: str = "app_pages/home.py", *, timeout: float = 30) -> AppTest:

@@ -12,7 +12,7 @@ from sqlmodel import Session, select
 
 from socialplan import metrics, objectives
 from socialplan.access import Actor
-from socialplan.accounts import add_account
+from socialplan.accounts import add_account, enter_snapshot_by_hand
 from socialplan.connectors import http as connector_http
 from socialplan.models import Account, AccountKind, Metric, MetricSource, Snapshot, Workspace
 from tests.app.conftest import open_page, texts
@@ -144,6 +144,28 @@ def test_numbers_typed_in_by_hand_are_stored_for_the_day(app_engine, workspace) 
     )
     assert table_records(at)[0]["Followers"] == 1234
     assert at.number_input(key="accounts_hand_followers").value is None
+
+
+def test_numbers_stored_elsewhere_show_in_the_table_on_the_next_run(any_app_engine) -> None:
+    # The page keeps the accounts table between runs; a save from another session (another
+    # browser, a sync, an import) moves the workspace's data version on, and it is read again.
+    with Session(any_app_engine, expire_on_commit=False) as session:
+        workspace, _ = create_workspace_with_plan(session)
+    account = follow(any_app_engine, workspace, "rosasbakery", network="instagram")
+    at = open_page(PAGE)
+    assert table_records(at)[0]["Followers"] is None
+    at.run()
+    with Session(any_app_engine) as session:
+        enter_snapshot_by_hand(
+            session=session,
+            actor=Actor.local(),
+            account_id=account.id,
+            day=date.today() - timedelta(days=1),
+            counts={"followers": 777},
+        )
+    at.run()
+    assert not at.exception
+    assert table_records(at)[0]["Followers"] == 777
 
 
 def test_hand_entry_with_no_number_says_so_and_stores_nothing(app_engine, workspace) -> None:

@@ -3,8 +3,12 @@
 import json
 from datetime import date, timedelta
 
-from sqlmodel import Session
+import pyarrow as pa
+from sqlmodel import Session, select
 
+import socialplan.dashboard
+from socialplan.access import Actor
+from socialplan.metrics import save_readings
 from socialplan.models import Metric, MetricSource, Objective, Reading
 from tests.app.conftest import open_page, texts
 from tests.factories import create_workspace_with_plan
@@ -59,6 +63,11 @@ def arrange_plan(engine, *, with_metrics: bool) -> None:
         session.commit()
 
 
+def arrow_rows(dataset) -> list[dict]:
+    """The rows of a dataset as the browser receives it (an Arrow IPC stream)."""
+    return pa.ipc.open_stream(dataset.data.data).read_all().to_pylist()
+
+
 def chart_specs(at) -> list[dict]:
     return [json.loads(chart.proto.spec) for chart in at.get("vega_lite_chart")]
 
@@ -88,15 +97,17 @@ def test_a_metric_with_readings_gets_its_chart_and_summary(app_engine):
     [spec] = chart_specs(at)
     assert spec["title"]["text"] == "Cake orders"
     assert spec["title"]["subtitle"].startswith("On track")
-    assert {"goal", "actual", "projection", "target", "today"} <= {
+    assert {"lines", "actual_points", "target", "today"} <= {
         layer["name"] for layer in spec["layer"]
     }
     # The rows travel as Arrow tables beside the spec, not inside it.
     [chart] = at.get("vega_lite_chart")
     assert "datasets" not in spec
-    assert {"goal", "actual", "projection", "target", "today"} <= {
-        dataset.name for dataset in chart.proto.datasets
-    }
+    datasets = {dataset.name: dataset for dataset in chart.proto.datasets}
+    assert set(datasets) == {"lines", "target", "today"}
+    lines = arrow_rows(datasets["lines"])
+    assert {row["line"] for row in lines} == {"Actual", "Goal line", "At this pace"}
+    assert [row["value"] for row in lines if row["line"] == "Actual"] == [12, 18, 24, 26]
     assert "26 orders, goal for today 25 — on track" in texts(at)
 
 
@@ -124,3 +135,76 @@ def test_metrics_without_numbers_say_where_their_numbers_come_from(app_engine):
     assert page_links(at)["Enter readings on the Metrics step"] == "metrics"
     headers = [h.value for h in at.header]
     assert headers == ["Sell more custom cakes", "Be known in the neighbourhood"]
+
+
+def orders_metric_id(engine) -> int:
+    with Session(engine) as session:
+        return session.exec(select(Metric.id).where(Metric.name == "Cake orders")).one()
+
+
+def test_a_rerun_with_nothing_changed_reuses_the_dashboard_data(app_engine, monkeypatch):
+    arrange_plan(app_engine, with_metrics=True)
+    computed = []
+
+    def counted(**arguments):
+        computed.append(arguments["plan_id"])
+        return real(**arguments)
+
+    real = socialplan.dashboard.dashboard_panels
+    monkeypatch.setattr(socialplan.dashboard, "dashboard_panels", counted)
+
+    at = open_page(PAGE)
+    at.run()
+    at.run()
+
+    assert len(computed) == 1
+    assert "26 orders, goal for today 25 — on track" in texts(at)
+    assert len(chart_specs(at)) == 1
+
+
+def test_a_saved_reading_shows_on_the_next_run(app_engine):
+    arrange_plan(app_engine, with_metrics=True)
+    at = open_page(PAGE)
+    assert "26 orders, goal for today 25 — on track" in texts(at)
+    metric_id = orders_metric_id(app_engine)
+    today = date.today()
+    readings = [(50, 12), (30, 18), (10, 24), (1, 26), (0, 31)]
+
+    with Session(app_engine) as session:
+        save_readings(
+            session=session,
+            actor=Actor.local(),
+            metric_id=metric_id,
+            rows=[
+                {"day": today - timedelta(days=ago), "value": value, "note": ""}
+                for ago, value in readings
+            ],
+        )
+    at.run()
+
+    assert "31 orders, goal for today" in texts(at)
+    assert "26 orders, goal for today" not in texts(at)
+    [chart] = at.get("vega_lite_chart")
+    lines = arrow_rows({d.name: d for d in chart.proto.datasets}["lines"])
+    assert [row["value"] for row in lines if row["line"] == "Actual"] == [12, 18, 24, 26, 31]
+
+
+def test_a_reading_of_a_metric_without_numbers_gives_it_a_chart_on_the_next_run(app_engine):
+    arrange_plan(app_engine, with_metrics=True)
+    at = open_page(PAGE)
+    assert len(chart_specs(at)) == 1
+    with Session(app_engine) as session:
+        inquiries = session.exec(select(Metric).where(Metric.name == "Wedding inquiries")).one()
+        save_readings(
+            session=session,
+            actor=Actor.local(),
+            metric_id=inquiries.id,
+            rows=[{"day": date.today(), "value": 3, "note": ""}],
+        )
+    at.run()
+
+    assert [spec["title"]["text"] for spec in chart_specs(at)] == [
+        "Cake orders",
+        "Wedding inquiries",
+    ]
+    assert {m.label: m.value for m in at.metric}["No data yet"] == "1"

@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 
 from socialplan import peers
 from socialplan.access import Actor
+from socialplan.latest_scores import refresh_latest_scores
 from socialplan.models import (
     Account,
     AccountKind,
@@ -42,6 +43,9 @@ def scored_account(
         InfluenceScore(account_id=account.id, day=TODAY - timedelta(days=ago), score=score)
         for ago in range(40)
     )
+    session.commit()
+    # Written straight into the table, not by a recompute: the newest-score row follows.
+    refresh_latest_scores(session, [account.id])
     session.commit()
     return account
 
@@ -254,6 +258,10 @@ def test_the_creator_removes_a_member(street, app_engine):
         )
     at = open_as(street["bakery"])
     remove_key = f"leaderboard_remove_{group_id}_{florist_id}"
+    # The member list is drawn only while its section is open.
+    assert remove_key not in [button.key for button in at.button]
+    at.session_state[f"leaderboard_members_{group_id}"] = True
+    at.run()
     assert "Florist · 0 accounts entered" in [text.value for text in at.text]
     at.button(key=remove_key).click().run()
     assert not at.exception, at.exception
@@ -263,3 +271,18 @@ def test_the_creator_removes_a_member(street, app_engine):
             select(PeerGroupMember.workspace_id).where(PeerGroupMember.group_id == group_id)
         ).all()
     assert members == [street["bakery"].id]
+
+
+def test_a_member_opens_the_section_to_create_or_join_another_group(street, app_engine):
+    at = open_as(street["bakery"])
+    # Drawn only while open: its forms are not built on every run of the board.
+    assert not [w for w in at.text_input if w.key == "leaderboard_code"]
+    at.session_state["leaderboard_another_group"] = True
+    at.run()
+    assert not at.exception, at.exception
+    at.text_input(key="leaderboard_group_name").input("Bakers of the North")
+    at.button(key="FormSubmitter:leaderboard_create-Create the group").click().run()
+    assert not at.exception, at.exception
+    with Session(app_engine) as session:
+        names = sorted(session.exec(select(PeerGroup.name)).all())
+    assert names == ["Bakers of the North", "Main Street"]

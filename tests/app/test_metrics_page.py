@@ -87,6 +87,13 @@ def errors_shown(at):
     return [element.value for element in at.error]
 
 
+def open_add(at, objective):
+    """Open an objective's "Add a metric" section: its form is drawn only while it is open."""
+    assert f"metrics_new_{objective.id}_submit" not in [button.key for button in at.button]
+    at.session_state[f"metrics_new_{objective.id}_open"] = True
+    return run_clean(at)
+
+
 def fill_new(at, objective, **values):
     """Type into the add form of an objective: name, unit, baseline, target, target_date."""
     for field, value in values.items():
@@ -113,7 +120,7 @@ def test_a_plan_without_objectives_points_to_step_one(app_engine, plan):
 
 def test_picking_a_suggestion_fills_the_form_and_adding_it_stores_the_metric(app_engine, plan):
     objective = add_objective(app_engine, plan)
-    at = open_page(PAGE)
+    at = open_add(open_page(PAGE), objective)
     at.selectbox(key=f"metrics_new_{objective.id}_suggestion").set_value(0)
     run_clean(at)
     assert at.text_input(key=f"metrics_new_{objective.id}_name").value == "Followers"
@@ -141,7 +148,7 @@ def test_picking_a_suggestion_fills_the_form_and_adding_it_stores_the_metric(app
 
 def test_a_customer_service_suggestion_fills_in_a_direction_that_goes_down(app_engine, plan):
     objective = add_objective(app_engine, plan, "Answer fast", ObjectiveCategory.CUSTOMER_SERVICE)
-    at = open_page(PAGE)
+    at = open_add(open_page(PAGE), objective)
     at.selectbox(key=f"metrics_new_{objective.id}_suggestion").set_value(1)
     run_clean(at)
     assert at.radio(key=f"metrics_new_{objective.id}_direction").value == Direction.DOWN
@@ -162,7 +169,7 @@ def test_an_account_metric_can_follow_one_own_account(app_engine, plan):
         )
         session.add(account)
         session.commit()
-    at = open_page(PAGE)
+    at = open_add(open_page(PAGE), objective)
     at.selectbox(key=f"metrics_new_{objective.id}_source").set_value(MetricSource.FOLLOWERS)
     run_clean(at)
     at.selectbox(key=f"metrics_new_{objective.id}_account").set_value(account.id)
@@ -175,7 +182,7 @@ def test_an_account_metric_can_follow_one_own_account(app_engine, plan):
 
 def test_an_empty_name_shows_the_message_and_saves_nothing(app_engine, plan):
     objective = add_objective(app_engine, plan)
-    at = open_page(PAGE)
+    at = open_add(open_page(PAGE), objective)
     fill_new(at, objective, name="  ", baseline=1, target=2)
     submit_new(at, objective)
     assert stored_metrics(app_engine) == []
@@ -185,7 +192,7 @@ def test_an_empty_name_shows_the_message_and_saves_nothing(app_engine, plan):
 
 def test_a_target_equal_to_the_baseline_shows_the_message_and_saves_nothing(app_engine, plan):
     objective = add_objective(app_engine, plan)
-    at = open_page(PAGE)
+    at = open_add(open_page(PAGE), objective)
     fill_new(at, objective, name="Enquiries", baseline=5, target=5)
     submit_new(at, objective)
     assert stored_metrics(app_engine) == []
@@ -195,7 +202,7 @@ def test_a_target_equal_to_the_baseline_shows_the_message_and_saves_nothing(app_
 
 def test_a_target_below_the_baseline_of_a_number_that_should_go_up_is_explained(app_engine, plan):
     objective = add_objective(app_engine, plan)
-    at = open_page(PAGE)
+    at = open_add(open_page(PAGE), objective)
     fill_new(at, objective, name="Enquiries", baseline=5, target=2)
     submit_new(at, objective)
     assert stored_metrics(app_engine) == []
@@ -292,6 +299,13 @@ def edit_readings(at, metric, added=(), edited=None, deleted=()):
     return run_clean(at)
 
 
+def open_readings(at, metric):
+    """Open a metric's "Readings" section: its table is drawn only while it is open."""
+    assert not [e for e in at.get("data_editor") if e.key == f"metrics_readings_{metric.id}"]
+    at.session_state[f"metrics_readings_{metric.id}_open"] = True
+    return run_clean(at)
+
+
 def save_readings(at, metric):
     at.button(key=f"metrics_readings_{metric.id}_save").click()
     return run_clean(at)
@@ -301,6 +315,8 @@ def test_readings_typed_into_the_table_are_saved(app_engine, plan):
     objective = add_objective(app_engine, plan, "Sell cakes", ObjectiveCategory.SALES)
     metric = add_metric(app_engine, objective)
     at = open_page(PAGE)
+    assert "No readings yet." in texts(at)
+    open_readings(at, metric)
     assert at.data_editor(key=f"metrics_readings_{metric.id}").editing_mode == "dynamic"
     edit_readings(
         at,
@@ -316,6 +332,9 @@ def test_readings_typed_into_the_table_are_saved(app_engine, plan):
         (date(2027, 1, 14), 14.0, ""),
     ]
     assert "saved: 2 in all" in texts(at)
+    # Shown at once, though the page keeps its readings between runs: the save moved the
+    # workspace's data version on.
+    assert "2 readings · latest 14 on 14 Jan 2027" in texts(at)
     # The saved rows are now the table's own rows: change one, delete the other.
     table = at.data_editor(key=f"metrics_readings_{metric.id}").value
     assert list(table["value"]) == [9.0, 14.0]
@@ -324,10 +343,44 @@ def test_readings_typed_into_the_table_are_saved(app_engine, plan):
     assert stored_readings(app_engine, metric) == [(date(2027, 1, 14), 15.0, "")]
 
 
+def test_a_hand_entered_metric_added_on_the_page_opens_its_readings_table(app_engine, plan):
+    objective = add_objective(app_engine, plan, "Sell cakes", ObjectiveCategory.SALES)
+    at = open_add(open_page(PAGE), objective)
+    at.selectbox(key=f"metrics_new_{objective.id}_source").set_value(MetricSource.MANUAL)
+    run_clean(at)
+    fill_new(at, objective, name="Orders", baseline=10, target=40)
+    submit_new(at, objective)
+    [metric] = stored_metrics(app_engine)
+    assert at.data_editor(key=f"metrics_readings_{metric.id}").editing_mode == "dynamic"
+
+
+def test_readings_saved_elsewhere_show_on_the_next_run(any_app_engine):
+    # The page keeps a metric's readings between runs: a save by anyone (another browser,
+    # an import) moves the workspace's data version on, and the next run reads them again.
+    with Session(any_app_engine, expire_on_commit=False) as session:
+        _, plan = create_workspace_with_plan(session)
+    objective = add_objective(any_app_engine, plan, "Sell cakes", ObjectiveCategory.SALES)
+    metric = add_metric(any_app_engine, objective)
+    at = open_readings(open_page(PAGE), metric)
+    assert "No readings yet." in texts(at)
+    run_clean(at)
+    with Session(any_app_engine) as session:
+        metrics.save_readings(
+            session=session,
+            actor=Actor.local(),
+            metric_id=metric.id,
+            rows=[{"day": date(2027, 1, 7), "value": 9, "note": ""}],
+        )
+    run_clean(at)
+    assert "1 reading · latest 9 on 07 Jan 2027" in texts(at)
+    table = at.data_editor(key=f"metrics_readings_{metric.id}").value
+    assert list(table["value"]) == [9.0]
+
+
 def test_a_bad_reading_row_is_named_and_nothing_is_saved(app_engine, plan):
     objective = add_objective(app_engine, plan, "Sell cakes", ObjectiveCategory.SALES)
     metric = add_metric(app_engine, objective)
-    at = open_page(PAGE)
+    at = open_readings(open_page(PAGE), metric)
     edit_readings(
         at,
         metric,

@@ -9,6 +9,8 @@ from sqlmodel import Session, select
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
+from socialplan import metrics
+from socialplan.access import Actor
 from socialplan.models import (
     Cadence,
     Metric,
@@ -209,10 +211,16 @@ def test_several_corrections_can_be_added_and_one_removed_before_saving(app_engi
     _, metric_id = arrange_plan(app_engine)
     at = open_page(PAGE)
     at = add_target_change(at, metric_id, 250, "Busy season")
+    # Only the open tab of the corrections is drawn.
+    assert not [w for w in at.text_input if w.key == "review_add_title"]
+    at.session_state["review_corrections_tab"] = "Add a task"
+    at.run()
     at.text_input(key="review_add_title").input("Film a reel of the oven")
     at.selectbox(key="review_add_cadence").set_value(Cadence.WEEKLY)
     at.text_input(key="review_add_reason").input("Videos bring orders")
     at.button(key="review_add_add").click().run()
+    at.session_state["review_corrections_tab"] = "Drop a task"
+    at.run()
     at.text_input(key="review_drop_reason").input("Nobody has the time")
     at.button(key="review_drop_add").click().run()
     assert len(at.session_state["review_pending_corrections"]) == 3
@@ -266,3 +274,43 @@ def test_only_the_newest_past_review_is_open_and_an_older_one_is_drawn_once_open
         f"review_download_{older.id}",
     ]
     assert "The older review." in [text.value for text in at.text]
+
+
+def test_a_reading_saved_elsewhere_changes_the_status_on_the_next_run(any_app_engine):
+    # The page keeps the review sheet between runs; any save to the workspace (here from
+    # another session, as another browser or an import would) moves its data version on.
+    _, metric_id = arrange_plan(any_app_engine)
+    at = open_page(PAGE)
+    assert "🟢 On track" in texts(at)
+    at.run()
+    with Session(any_app_engine) as session:
+        metrics.save_readings(
+            session=session,
+            actor=Actor.local(),
+            metric_id=metric_id,
+            rows=[{"day": TODAY, "value": 110, "note": ""}],
+        )
+    at.run()
+    assert not at.exception, at.exception
+    assert "🔴 Off track" in texts(at) and "🟢 On track" not in texts(at)
+    assert [m.value for m in at.metric][0] == "110"
+
+
+def test_a_past_review_shows_a_metric_renamed_since(any_app_engine):
+    _, metric_id = arrange_plan(any_app_engine)
+    at = open_page(PAGE)
+    at.button(key="review_save").click().run()
+    assert not at.exception, at.exception
+    items = at.table[0].value
+    assert items.loc[0, "Metric"] == literal_markdown("Cake orders")
+    with Session(any_app_engine) as session:
+        metric = session.get(Metric, metric_id)
+        metrics.update_metric(
+            session=session,
+            actor=Actor.local(),
+            metric_id=metric_id,
+            metric_update={"version": metric.version, "name": "Wedding cake orders"},
+        )
+    at.run()
+    assert not at.exception, at.exception
+    assert at.table[0].value.loc[0, "Metric"] == literal_markdown("Wedding cake orders")

@@ -61,8 +61,9 @@ PAGES = {
     "app_pages/home.py": ([demo.DEMO_NAME, "1. Objectives — 3 objective(s)"], []),
     "app_pages/objectives.py": (OBJECTIVE_TITLES, ["objectives_add_submit"]),
     "app_pages/metrics.py": (
-        [*OBJECTIVE_TITLES, "Instagram followers", "Readings ("],
-        ["metrics_readings_"],
+        # A hand-entered metric's readings: counted in a caption, the table one click away.
+        [*OBJECTIVE_TITLES, "Instagram followers", "Readings", " readings · latest "],
+        ["metrics_edit_"],
     ),
     "app_pages/tasks.py": ([*OBJECTIVE_TITLES, *TASK_TITLES], ["tasks_new_save"]),
     "app_pages/responsibilities.py": (
@@ -230,6 +231,10 @@ def test_only_the_owner_removes_a_peer_group_member(demo_app):
         return [b.key for b in at.button if (b.key or "").startswith("leaderboard_remove_")]
 
     for at in (editor, owner):
+        assert not at.exception, at.exception
+        assert removals(at) == []  # the member list is drawn only while its section is open
+        at.session_state[f"leaderboard_members_{at.session_state['leaderboard_group']}"] = True
+        at.run()
         assert not at.exception, at.exception
     assert removals(editor) == []
     assert removals(owner)

@@ -193,7 +193,7 @@ def test_owner_builds_a_plan_through_the_five_steps_and_sees_it_on_the_dashboard
     expect(alert(page, f"Readings of “{METRIC}” saved: 3 in all.")).to_be_visible()
     last_day = readings[-1][0]
     expect(
-        page.get_by_text(f"Readings (3) · latest 21.5 on {last_day:%d %b %Y}", exact=True)
+        page.get_by_text(f"3 readings · latest 21.5 on {last_day:%d %b %Y}", exact=True)
     ).to_be_visible()
 
     # Step 3, Tasks: a weekly task.

@@ -393,31 +393,33 @@ def test_each_bad_file_is_refused_with_its_message(name):
         assert errors["file"] == BAD_FILES[name]
 
 
-def test_a_file_over_20_mb_is_refused_before_it_is_read():
+def test_a_file_over_50_mb_is_refused_before_it_is_read():
     line = b'"Tue, Mar 10, 2026","1,200","40","80","3","1","5","1","6","2","150","1","0","0"\n'
     data = fixture_bytes(X_OVERVIEW).splitlines(keepends=True)[0] + line * (
         MAX_BYTES // len(line) + 1
     )
     assert len(data) > MAX_BYTES
     assert refusal(data) == {
-        "file": "The file is 20.0 MB; files over 20 MB are refused. Export a shorter date range."
+        "file": "The file is 50.0 MB; files over 50 MB are refused. Export a shorter date range."
     }
 
 
-def test_a_file_of_exactly_20_mb_is_read():
+def test_a_file_of_exactly_50_mb_is_read():
     # Long captions fill it, as they can in a real posts export: few rows, many bytes.
     caption = b"crumb " * 20_000
 
     def row(number: int, padding: int = 0) -> bytes:
         return b"%d,2026-03-02,%s,%s5\n" % (number, caption, b" " * padding)
 
-    data = b"Post id,Date,Post text,Impressions\n"
-    number = 0
-    while len(data) + 2 * len(row(number + 1)) <= MAX_BYTES:
+    parts = [b"Post id,Date,Post text,Impressions\n"]
+    size, number = len(parts[0]), 0
+    while size + 2 * len(row(number + 1)) <= MAX_BYTES:
         number += 1
-        data += row(number)
-    data += row(number + 1, MAX_BYTES - len(data) - len(row(number + 1)))
-    assert len(data) == MAX_BYTES
+        parts.append(row(number))
+        size += len(parts[-1])
+    parts.append(row(number + 1, MAX_BYTES - size - len(row(number + 1))))
+    data = b"".join(parts)
+    assert len(data) == MAX_BYTES == 50 * 1024 * 1024
     parsed = read_import(data, filename="content.csv")
     assert parsed.days[0].values == {"posts": number + 1, "impressions": 5 * (number + 1)}
 

@@ -326,19 +326,23 @@ def test_a_conflicting_write_midway_rolls_back_everything(
     engine, session, actor, workspace, monkeypatch
 ):
     account = add_account(session, workspace)
-    real_new_snapshot = store_module._new_snapshot
+    real_insert_snapshots = store_module._insert_snapshots
 
-    def new_snapshot_after_a_racing_sync(account_id, day, given, now):
+    def insert_snapshots_after_a_racing_sync(session, rows):
         # Another session stores Mar 31 between our read of the stored days and our insert.
-        if day == date(2026, 3, 31):
-            with Session(engine) as other:
-                other.add(
-                    Snapshot(account_id=account_id, day=day, followers=1, source=DataSource.SYNC)
+        with Session(engine) as other:
+            other.add(
+                Snapshot(
+                    account_id=account.id,
+                    day=date(2026, 3, 31),
+                    followers=1,
+                    source=DataSource.SYNC,
                 )
-                other.commit()
-        return real_new_snapshot(account_id, day, given, now)
+            )
+            other.commit()
+        return real_insert_snapshots(session, rows)
 
-    monkeypatch.setattr(store_module, "_new_snapshot", new_snapshot_after_a_racing_sync)
+    monkeypatch.setattr(store_module, "_insert_snapshots", insert_snapshots_after_a_racing_sync)
     with pytest.raises(ImportConflict) as error:
         import_file(session, actor, workspace, account, X_OVERVIEW)
     assert str(error.value) == (

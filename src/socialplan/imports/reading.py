@@ -8,13 +8,28 @@ column and value; the first few problems are listed, with a count of the rest.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
+from operator import itemgetter
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from socialplan.csvsafe import unneutralised
 from socialplan.errors import InvalidInput
-from socialplan.imports.decoding import Row, decode, refuse, split_rows
+from socialplan.imports.decoding import (
+    QuoteFreeRows,
+    Row,
+    all_blank,
+    cycle_collection_paused,
+    decode,
+    refuse,
+    split_rows,
+)
 from socialplan.imports.followers import ANCHOR, Rebuilt, check_anchor, rebuild_totals
 from socialplan.imports.formats import (
     AUTO,
@@ -38,6 +53,7 @@ from socialplan.imports.formats import (
 from socialplan.imports.values import (
     MAX_COUNT,
     CellError,
+    DateStyle,
     parse_count,
     parse_day,
     parse_reading_value,
@@ -46,6 +62,12 @@ from socialplan.imports.values import (
 from socialplan.models import TEXT_MAX, Network
 
 MAX_PROBLEMS_SHOWN = 3
+# A column of cells: a list, or Arrow text when the file had no quotes (QuoteFreeRows).
+Cells = list[str] | pa.Array
+# A day as the template writes it, read without Python's date parsing.
+PLAIN_ISO_DAY = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+# Counts of up to 18 digits: plain text for int64, all below MAX_COUNT.
+PLAIN_DIGITS = r"[0-9]{1,18}"
 MAX_PREAMBLE_ROWS = 3  # `sep=,` is not a row; Meta's title line is
 
 # Meta's one-metric files: what the title line names, and the field its numbers go to.
@@ -123,7 +145,8 @@ class ParsedImport:
     title: str = ""
     followers_anchor: tuple[date, int] | None = None
 
-    @property
+    # Cached: the preview and the store each ask, and a long file has 100,000 days.
+    @cached_property
     def fields(self) -> tuple[str, ...]:
         """The snapshot fields this import writes on at least one day."""
         given = {
@@ -131,15 +154,23 @@ class ParsedImport:
         }
         return tuple(name for name in SNAPSHOT_FIELDS if name in given)
 
-    @property
+    @cached_property
     def first_day(self) -> date | None:
-        days = [numbers.day for numbers in self.days] + [r.day for r in self.readings]
-        return min(days) if days else None
+        return min(self._day_range) if self._day_range else None
 
-    @property
+    @cached_property
     def last_day(self) -> date | None:
-        days = [numbers.day for numbers in self.days] + [r.day for r in self.readings]
-        return max(days) if days else None
+        return max(self._day_range) if self._day_range else None
+
+    @cached_property
+    def _day_range(self) -> tuple[date, ...]:
+        """The first and last day of the account numbers and of the readings (days are in
+        date order, readings in file order)."""
+        ends = [self.days[0].day, self.days[-1].day] if self.days else []
+        if self.readings:
+            reading_days = [reading.day for reading in self.readings]
+            ends += [min(reading_days), max(reading_days)]
+        return tuple(ends)
 
 
 @dataclass
@@ -171,7 +202,7 @@ class Table:
 
     spec: FormatSpec
     header: list[str]
-    rows: list[Row]
+    rows: Sequence[Row]
     title: str
     indexes: list[tuple[Column, int]]
 
@@ -200,12 +231,19 @@ def read_import(
     `followers_anchor` is (day, follower count at the end of that day), used to rebuild
     follower totals from exports that only give daily changes.
     """
+    with cycle_collection_paused():
+        return _read(data, filename, format, followers_anchor)
+
+
+def _read(
+    data: bytes, filename: str, format: str, followers_anchor: tuple[date, int] | None
+) -> ParsedImport:
     table = _table(split_rows(decode(data)), format)
     if not table.rows:
         raise refuse("The file has a header but no rows of numbers below it.")
     if table.spec.layout is Layout.LONG:
-        days, readings = _read_long(table)
-        return _finish(table, filename, days, readings, followers_anchor, changes={})
+        kept, readings = _read_long(table)
+        return _finish(table, filename, {}, readings, followers_anchor, changes={}, kept=kept)
     if table.spec.layout is Layout.SERIES:
         table = _series_table(table)
     if table.spec.layout is Layout.PER_POST:
@@ -215,7 +253,7 @@ def read_import(
     return _finish(table, filename, days, (), followers_anchor, changes=_changes(table, days))
 
 
-def _table(rows: list[Row], wanted: str) -> Table:
+def _table(rows: Sequence[Row], wanted: str) -> Table:
     """The header row (after any title lines), the format it shows and the data rows."""
     start = 0
     while start < min(len(rows) - 1, MAX_PREAMBLE_ROWS) and _cell_count(rows[start]) == 1:
@@ -444,46 +482,369 @@ def _series_networks(title: str) -> tuple[Network, ...]:
 # ---------------------------------------------------------------- Social Plan's own format
 
 
-def _read_long(table: Table) -> tuple[dict[date, dict[str, int | None]], list[ReadingRow]]:
-    """Account numbers by day, and business readings, from date/metric/value rows."""
+def _read_long(table: Table) -> tuple[tuple[DayNumbers, ...], list[ReadingRow]]:
+    """Account numbers by day, and business readings, from date/metric/value rows.
+
+    A long file has a row per day and number, so a few years of an association's exports
+    make a million rows. The cells are read column by column: each distinct date, name and
+    value is parsed once, by the same functions as every other format, and the rows are
+    checked with array masks. Only the first rows with a problem are looked at one by one,
+    to word their messages exactly as a row-by-row reading would.
+    """
+    columns = _LongColumns.of(table)
+    checks = _long_checks(columns)
+    if checks.problem_count:
+        _long_problems(table, columns, checks).raise_if_any()
+    return _long_days(columns, checks), _long_readings(columns, checks)
+
+
+@dataclass(frozen=True)
+class _LongColumns:
+    """The long file's rows as columns: cells of rows as wide as the header ("" otherwise)."""
+
+    rows: Sequence[Row]
+    date_styles: tuple[DateStyle, ...]
+    lines: np.ndarray
+    width_ok: np.ndarray  # as many cells as the header, or more that are all blank
+    days: Cells
+    names: Cells
+    values: Cells
+    notes: Cells | None
+    metric_index: int
+    value_index: int
+    note_index: int | None
+
+    @classmethod
+    def of(cls, table: Table) -> _LongColumns:
+        metric_index, value_index = table.index_of(METRIC), table.index_of(VALUE)
+        day_index, note_index = table.index_of(DAY), table.index_of(NOTE)
+        assert metric_index is not None and value_index is not None and day_index is not None
+        width = len(table.header)
+        if isinstance(table.rows, QuoteFreeRows):
+            arrays = table.rows.columns(width)
+            if arrays is not None:
+                return cls(
+                    rows=table.rows,
+                    date_styles=table.spec.date_styles,
+                    lines=table.rows.numbers,
+                    width_ok=np.ones(len(table.rows), dtype=bool),
+                    days=arrays[day_index],
+                    names=arrays[metric_index],
+                    values=arrays[value_index],
+                    notes=None if note_index is None else arrays[note_index],
+                    metric_index=metric_index,
+                    value_index=value_index,
+                    note_index=note_index,
+                )
+        cells = [row.cells for row in table.rows]
+        sizes = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+        width_ok = sizes == width
+        for position in np.flatnonzero(sizes > width).tolist():
+            width_ok[position] = all_blank(cells[position][width:])
+        for position in np.flatnonzero(sizes < width).tolist():
+            # Refused for its width; blank cells keep the columns aligned.
+            cells[position] = [""] * width
+        return cls(
+            rows=table.rows,
+            date_styles=table.spec.date_styles,
+            lines=np.fromiter((row.line for row in table.rows), np.int64, count=len(cells)),
+            width_ok=width_ok,
+            days=list(map(itemgetter(day_index), cells)),
+            names=list(map(itemgetter(metric_index), cells)),
+            values=list(map(itemgetter(value_index), cells)),
+            notes=None if note_index is None else list(map(itemgetter(note_index), cells)),
+            metric_index=metric_index,
+            value_index=value_index,
+            note_index=note_index,
+        )
+
+
+@dataclass(frozen=True)
+class _LongChecks:
+    """What each row of a long file holds, and which rows have problems (array per row)."""
+
+    day: np.ndarray  # the day's ordinal (date.toordinal), -1 when unreadable
+    day_bad: np.ndarray
+    name_missing: np.ndarray
+    name_code: np.ndarray  # index into `metric_names`
+    metric_names: list[str]  # each distinct name as the file writes it (stripped)
+    field: np.ndarray  # index into SNAPSHOT_FIELDS, -1 for a business metric
+    key: np.ndarray  # the number the row gives, as a code: repeats share it
+    value_bad: np.ndarray
+    counts: np.ndarray  # int64, for rows of account numbers
+    readings: np.ndarray  # float64, for rows of business metrics
+    repeated: np.ndarray  # the day and number are on an earlier row too
+    note_text: list[str] | None  # per distinct note cell
+    note_code: np.ndarray | None
+    note_bad: np.ndarray
+    valid: np.ndarray  # rows whose day and value are read (repeats and long notes included)
+    kept: np.ndarray  # rows whose number is stored
+    problem_count: int
+
+
+def _long_checks(columns: _LongColumns) -> _LongChecks:
+    """Every cell parsed (once per distinct text) and every row's problems found."""
+    ok = columns.width_ok
+    day_code, day_uniques = _factorize(columns.days)
+    ordinals = _day_ordinals(day_uniques, columns.date_styles)
+    day = np.where(ok, ordinals[day_code], -1)
+    day_bad = ok & (day < 0)
+    name_code, name_uniques = _factorize(columns.names)
+    names = [unneutralised(cell.strip()) for cell in name_uniques]
+    keys = [LONG_NAMES.get(normalise_name(name)) or normalise_name(name) for name in names]
+    fields = [
+        SNAPSHOT_FIELDS.index(name) if (name := LONG_NAMES.get(normalise_name(text))) else -1
+        for text in names
+    ]
+    name_missing = ok & np.array([not name for name in names] or [False])[name_code]
+    field = np.array(fields or [-1], dtype=np.int64)[name_code]
+    key_code = np.array(_factorize(keys)[0] if keys else [0], dtype=np.int64)[name_code]
+    has_value = ok & ~name_missing
+    counts, count_bad = _parsed_counts(columns.values, has_value & (field >= 0))
+    readings, reading_bad = _parsed_readings(columns.values, has_value & (field < 0))
+    value_bad = count_bad | reading_bad
+    valid = has_value & ~day_bad & ~value_bad
+    repeated = _repeats(valid, day, key_code)
+    note_text, note_code, note_bad = _parsed_notes(columns.notes, valid & ~repeated & (field < 0))
+    kept = valid & ~repeated & ~note_bad
+    per_row = np.where(ok, day_bad.astype(np.int64) + name_missing + value_bad, 1)
+    problem_count = int(per_row.sum() + repeated.sum() + note_bad.sum())
+    return _LongChecks(
+        day=day,
+        day_bad=day_bad,
+        name_missing=name_missing,
+        name_code=name_code,
+        metric_names=names,
+        field=field,
+        key=key_code,
+        value_bad=value_bad,
+        counts=counts,
+        readings=readings,
+        repeated=repeated,
+        note_text=note_text,
+        note_code=note_code,
+        note_bad=note_bad,
+        valid=valid,
+        kept=kept,
+        problem_count=problem_count,
+    )
+
+
+def _factorize(cells: Cells) -> tuple[np.ndarray, list[str]]:
+    """Each cell's index among the distinct cells, and the distinct cells in file order."""
+    if isinstance(cells, pa.Array):
+        encoded = pc.dictionary_encode(cells)
+        return encoded.indices.to_numpy().astype(np.int64), encoded.dictionary.to_pylist()
+    codes, uniques = pd.factorize(np.asarray(cells, dtype=object))
+    return codes.astype(np.int64), list(uniques)
+
+
+def _take(cells: Cells, rows: np.ndarray) -> Cells:
+    """The cells of the rows at these positions."""
+    if isinstance(cells, pa.Array):
+        return cells.take(pa.array(rows))
+    return [cells[position] for position in rows.tolist()]
+
+
+def _day_ordinals(cells: list[str], styles: tuple[DateStyle, ...]) -> np.ndarray:
+    """Each distinct date cell's day as an ordinal (date.toordinal), -1 when it is none.
+
+    Cells written exactly as YYYY-MM-DD (the template's way) are read together with numpy;
+    any other cell, and any such cell that is not a real day, goes through `parse_day`.
+    """
+    ordinals = np.full(max(len(cells), 1), -1, dtype=np.int64)
+    if not cells:
+        return ordinals
+    plain = np.zeros(len(cells), dtype=bool)
+    if DateStyle.ISO in styles:
+        text = pa.array(cells, pa.string())
+        plain = pc.match_substring_regex(text, PLAIN_ISO_DAY).to_numpy(zero_copy_only=False)
+    if plain.any():
+        digits = np.array(cells, dtype="U10")[plain]
+        year = digits.astype("U4").astype(np.int64)
+        month = np.array([cell[5:7] for cell in digits.tolist()]).astype(np.int64)
+        day = np.array([cell[8:10] for cell in digits.tolist()]).astype(np.int64)
+        first_of_month = ((year - 1970) * 12 + (month - 1)).astype("datetime64[M]")
+        moment = first_of_month.astype("datetime64[D]") + (day - 1)
+        real = (year >= 1) & (month >= 1) & (month <= 12) & (day >= 1)
+        real &= moment.astype("datetime64[M]") == first_of_month
+        since_day_one = (moment - np.datetime64("0001-01-01", "D")).astype(np.int64)
+        positions = np.flatnonzero(plain)
+        ordinals[positions[real]] = since_day_one[real] + 1
+        plain[positions[~real]] = False
+    for position in np.flatnonzero(~plain).tolist():
+        ordinals[position] = _day_ordinal(cells[position], styles)
+    return ordinals
+
+
+def _day_ordinal(cell: str, styles: tuple[DateStyle, ...]) -> int:
+    """The ordinal of the day a date cell names; -1 when it names none."""
+    try:
+        return parse_day(cell, styles).toordinal()
+    except CellError:
+        return -1
+
+
+def _parsed_counts(cells: Cells, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The counts of the `wanted` rows (int64) and which of them cannot be read as one.
+
+    Plain digits, nearly every cell of an export, are converted together; any other text
+    goes through `parse_count` itself, so "1,234", "1777.0" and every refusal read as in
+    the other formats.
+    """
+    counts = np.zeros(len(cells), dtype=np.int64)
+    bad = np.zeros(len(cells), dtype=bool)
+    rows = np.flatnonzero(wanted)
+    if not len(rows):
+        return counts, bad
+    codes, uniques = _factorize(_take(cells, rows))
+    text = pd.Series(uniques, dtype=object)
+    plain = text.str.fullmatch(PLAIN_DIGITS).fillna(False).to_numpy(dtype=bool)
+    values = np.zeros(len(uniques), dtype=np.int64)
+    unreadable = np.zeros(len(uniques), dtype=bool)
+    if plain.any():
+        values[plain] = text[plain].astype(np.int64).to_numpy()
+    for position in np.flatnonzero(~plain).tolist():
+        try:
+            count = parse_count(uniques[position])
+        except CellError:
+            count = None
+        if count is None:
+            unreadable[position] = True
+        else:
+            values[position] = count
+    counts[rows] = values[codes]
+    bad[rows] = unreadable[codes]
+    return counts, bad
+
+
+def _parsed_readings(cells: Cells, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The business values of the `wanted` rows (float64) and which cannot be read."""
+    readings = np.zeros(len(cells), dtype=np.float64)
+    bad = np.zeros(len(cells), dtype=bool)
+    rows = np.flatnonzero(wanted)
+    if not len(rows):
+        return readings, bad
+    codes, uniques = _factorize(_take(cells, rows))
+    values = np.zeros(len(uniques), dtype=np.float64)
+    unreadable = np.zeros(len(uniques), dtype=bool)
+    for position, cell in enumerate(uniques):
+        try:
+            values[position] = parse_reading_value(cell)
+        except CellError:
+            unreadable[position] = True
+    readings[rows] = values[codes]
+    bad[rows] = unreadable[codes]
+    return readings, bad
+
+
+def _repeats(valid: np.ndarray, day: np.ndarray, key: np.ndarray) -> np.ndarray:
+    """Valid rows whose day and number an earlier valid row already gave."""
+    repeated = np.zeros(len(valid), dtype=bool)
+    rows = np.flatnonzero(valid)
+    if len(rows):
+        pairs = pd.DataFrame({"day": day[rows], "key": key[rows]})
+        repeated[rows] = pairs.duplicated(keep="first").to_numpy()
+    return repeated
+
+
+def _parsed_notes(
+    cells: Cells | None, wanted: np.ndarray
+) -> tuple[list[str] | None, np.ndarray | None, np.ndarray]:
+    """Each distinct note (unquoted), each row's note, and the `wanted` rows' long notes."""
+    if cells is None:
+        return None, None, np.zeros(len(wanted), dtype=bool)
+    codes, uniques = _factorize(cells)
+    texts = [unneutralised(cell.strip()) for cell in uniques]
+    too_long = np.array([len(text) > TEXT_MAX for text in texts] or [False])
+    return texts, codes, wanted & too_long[codes]
+
+
+def _long_problems(table: Table, columns: _LongColumns, checks: _LongChecks) -> Problems:
+    """The first problems worded row by row, and the count of all of them."""
     problems = Problems()
-    metric_index, value_index = table.index_of(METRIC), table.index_of(VALUE)
-    note_index = table.index_of(NOTE)
-    assert metric_index is not None and value_index is not None
-    days: dict[date, dict[str, int | None]] = defaultdict(dict)
-    readings: list[ReadingRow] = []
-    first_line: dict[tuple[date, str], int] = {}
-    for row in table.rows:
-        cells = _cells(table, row, problems)
-        if cells is None:
-            continue
-        day = _day(table, row, cells, problems)
-        # Our template quotes a name that starts like a formula (see socialplan.csvsafe).
-        name = unneutralised(cells[metric_index].strip())
-        if not name:
-            problems.add(row.line, table.label_of(metric_index), "the metric name is missing.")
-            continue
-        snapshot_field = LONG_NAMES.get(normalise_name(name))
-        value = _long_value(table, row, cells[value_index], value_index, snapshot_field, problems)
-        if day is None or value is None:
-            continue
-        key = (day, snapshot_field or normalise_name(name))
-        if key in first_line:
-            problems.add(
-                row.line,
-                table.label_of(metric_index),
-                f"{shown(name)} on {day:%Y-%m-%d} repeats line {first_line[key]}.",
-            )
-            continue
-        first_line[key] = row.line
-        if snapshot_field is not None:
-            days[day][snapshot_field] = int(value)
-            continue
-        note = _note(table, row, cells, note_index, problems)
-        if note is not None:
-            readings.append(ReadingRow(row.line, name, day, float(value), note))
-    problems.raise_if_any()
-    return dict(days), readings
+    with_problems = ~columns.width_ok | checks.day_bad | checks.name_missing | checks.value_bad
+    with_problems |= checks.repeated | checks.note_bad
+    for position in np.flatnonzero(with_problems).tolist():
+        _word_long_row(table, columns, checks, position, problems)
+        if len(problems.messages) >= MAX_PROBLEMS_SHOWN:
+            break
+    problems.count = checks.problem_count
+    return problems
+
+
+def _word_long_row(
+    table: Table, columns: _LongColumns, checks: _LongChecks, position: int, problems: Problems
+) -> None:
+    """Add the row's problems, in the order and words a row-by-row reading finds them."""
+    row = columns.rows[position]
+    cells = _cells(table, row, problems)
+    if cells is None:
+        return
+    day = _day(table, row, cells, problems)
+    name = unneutralised(cells[columns.metric_index].strip())
+    if not name:
+        problems.add(row.line, table.label_of(columns.metric_index), "the metric name is missing.")
+        return
+    snapshot_field = LONG_NAMES.get(normalise_name(name))
+    value_index = columns.value_index
+    value = _long_value(table, row, cells[value_index], value_index, snapshot_field, problems)
+    if day is None or value is None:
+        return
+    if checks.repeated[position]:
+        same = (checks.day == checks.day[position]) & (checks.key == checks.key[position])
+        first = int(np.flatnonzero(same & checks.valid)[0])
+        problems.add(
+            row.line,
+            table.label_of(columns.metric_index),
+            f"{shown(name)} on {day:%Y-%m-%d} repeats line {int(columns.lines[first])}.",
+        )
+        return
+    if snapshot_field is None:
+        _note(table, row, cells, columns.note_index, problems)
+
+
+def _long_days(columns: _LongColumns, checks: _LongChecks) -> tuple[DayNumbers, ...]:
+    """The account numbers kept, per day in date order, fields in SNAPSHOT_FIELDS order."""
+    rows = np.flatnonzero(checks.kept & (checks.field >= 0))
+    order = rows[np.lexsort((checks.field[rows], checks.day[rows]))]
+    result: list[DayNumbers] = []
+    current = -1
+    values: dict[str, int | None] = {}
+    for ordinal, field_index, count in zip(
+        checks.day[order].tolist(),
+        checks.field[order].tolist(),
+        checks.counts[order].tolist(),
+        strict=True,
+    ):
+        if ordinal != current:
+            values = {}
+            result.append(DayNumbers(date.fromordinal(ordinal), values))
+            current = ordinal
+        values[SNAPSHOT_FIELDS[field_index]] = count
+    return tuple(result)
+
+
+def _long_readings(columns: _LongColumns, checks: _LongChecks) -> list[ReadingRow]:
+    """The business readings kept, in file order."""
+    rows = np.flatnonzero(checks.kept & (checks.field < 0))
+    days = {ordinal: date.fromordinal(ordinal) for ordinal in np.unique(checks.day[rows]).tolist()}
+    notes = (
+        [""] * len(rows)
+        if checks.note_code is None or checks.note_text is None
+        else [checks.note_text[code] for code in checks.note_code[rows].tolist()]
+    )
+    return [
+        ReadingRow(line, checks.metric_names[name], days[ordinal], value, note)
+        for line, name, ordinal, value, note in zip(
+            columns.lines[rows].tolist(),
+            checks.name_code[rows].tolist(),
+            checks.day[rows].tolist(),
+            checks.readings[rows].tolist(),
+            notes,
+            strict=True,
+        )
+    ]
 
 
 def _note(
@@ -549,8 +910,13 @@ def _finish(
     readings: Iterable[ReadingRow],
     anchor: tuple[date, int] | None,
     changes: dict[date, int | None],
+    kept: tuple[DayNumbers, ...] | None = None,
 ) -> ParsedImport:
-    """Follower totals rebuilt when possible, notes written, empty days dropped."""
+    """Follower totals rebuilt when possible, notes written, empty days dropped.
+
+    `kept` is the days already in order with their numbers, from the long format (which
+    never has follower changes to rebuild from); else they are made from `days`.
+    """
     notes = list(table.spec.notes)
     if changes and anchor is not None:
         anchor = check_anchor(anchor, min(changes), max(changes))
@@ -562,11 +928,12 @@ def _finish(
         notes.extend(_rebuilt_notes(table, anchor, rebuilt))
     else:
         notes.extend(_follower_notes(table, bool(changes), anchor))
-    kept = tuple(
-        DayNumbers(day, {name: counts.get(name) for name in SNAPSHOT_FIELDS if name in counts})
-        for day, counts in sorted(days.items())
-        if any(counts.get(name) is not None for name in SNAPSHOT_FIELDS)
-    )
+    if kept is None:
+        kept = tuple(
+            DayNumbers(day, {name: counts.get(name) for name in SNAPSHOT_FIELDS if name in counts})
+            for day, counts in sorted(days.items())
+            if any(counts.get(name) is not None for name in SNAPSHOT_FIELDS)
+        )
     readings = tuple(readings)
     if not kept and not readings:
         raise _nothing_to_store(table, bool(changes))
