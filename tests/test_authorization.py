@@ -670,6 +670,16 @@ def _(s, a, b, _p):
     return metrics.list_readings(session=s, actor=a, metric_id=b.metric_id)
 
 
+@case("metrics.plan_metrics")
+def _(s, a, b, _p):
+    return metrics.plan_metrics(session=s, actor=a, plan_id=b.plan_id)
+
+
+@case("metrics.plan_readings")
+def _(s, a, b, _p):
+    return metrics.plan_readings(session=s, actor=a, plan_id=b.plan_id)
+
+
 @case("metrics.restore_metric", EDIT, prepare=lambda s, b, n: new_metric(s, b, n, True))
 def _(s, a, b, metric):
     return metrics.restore_metric(session=s, actor=a, metric_id=metric.id, version=metric.version)
@@ -827,6 +837,16 @@ def _(s, a, b, held_on):
 @case("reviews.list_reviews")
 def _(s, a, b, _p):
     return reviews.list_reviews(session=s, actor=a, plan_id=b.plan_id)
+
+
+@case("reviews.past_review")
+def _(s, a, b, _p):
+    return reviews.past_review(session=s, actor=a, review_id=b.review_id)
+
+
+@case("reviews.review_sheet")
+def _(s, a, b, _p):
+    return reviews.review_sheet(session=s, actor=a, plan_id=b.plan_id, today=TODAY)
 
 
 @case("reviews.set_review_schedule", EDIT)

@@ -16,6 +16,7 @@ from socialplan.models import (
     BusinessScore,
     InfluenceScore,
     Invitation,
+    LatestScore,
     Membership,
     Metric,
     Objective,
@@ -35,6 +36,7 @@ from socialplan.models import (
     Task,
     User,
     Workspace,
+    WorkspaceDataVersion,
     utcnow,
 )
 from tests.factories import create_workspace_with_plan
@@ -528,7 +530,8 @@ def ids(session: Session, query) -> set[int]:
 
 
 def owned_rows(session: Session, workspace_id: int) -> dict[str, set[int]]:
-    """Per table, the ids of the rows that belong to the workspace (directly or through one)."""
+    """Per table, the keys of the rows that belong to the workspace (directly or through one):
+    the id, or for a table keyed on its owner (latest_score, workspace_data_version) that key."""
     plans = sa.select(Plan.id).where(Plan.workspace_id == workspace_id)
     objectives = sa.select(Objective.id).where(col(Objective.plan_id).in_(plans))
     metrics = sa.select(Metric.id).where(col(Metric.objective_id).in_(objectives))
@@ -566,6 +569,12 @@ def owned_rows(session: Session, workspace_id: int) -> dict[str, set[int]]:
         "business_score": sa.select(BusinessScore.id).where(
             BusinessScore.workspace_id == workspace_id
         ),
+        "latest_score": sa.select(LatestScore.account_id).where(
+            col(LatestScore.account_id).in_(accounts)
+        ),
+        "workspace_data_version": sa.select(WorkspaceDataVersion.workspace_id).where(
+            WorkspaceDataVersion.workspace_id == workspace_id
+        ),
         "share_link": sa.select(ShareLink.id).where(col(ShareLink.plan_id).in_(plans)),
         "peer_group_member": sa.select(PeerGroupMember.id).where(
             PeerGroupMember.workspace_id == workspace_id
@@ -589,8 +598,10 @@ def owned_rows(session: Session, workspace_id: int) -> dict[str, set[int]]:
 
 
 def all_rows(session: Session) -> dict[str, set[int]]:
+    """Per table, the primary keys of all its rows (every table has a one-column key)."""
     return {
-        table.name: ids(session, sa.select(table.c.id)) for table in SQLModel.metadata.sorted_tables
+        table.name: ids(session, sa.select(*table.primary_key.columns))
+        for table in SQLModel.metadata.sorted_tables
     }
 
 

@@ -45,6 +45,9 @@ COPY_CHUNK = 500_000
 # From this many rows written at once, SQLite's plain indexes are built again after the
 # write rather than kept up to date row by row (a full recompute: millions of rows).
 BULK_WRITE_ROWS = 200_000
+# First key of the advisory lock one workspace's recompute holds (`_serialize_score_writers`);
+# the second is the workspace id.
+SCORE_WRITER_LOCK = 72_901_456
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,8 @@ def stage_score_recompute(
 ) -> RecomputeSummary:
     """Write the recomputed scores to the session without committing (for sync and import)."""
     _note_written_workspaces(session, workspace_id)
-    whole_tables = workspace_id is None and since is None and _lock_score_tables(session)
+    serialized = _serialize_score_writers(session, workspace_id)
+    whole_tables = serialized and workspace_id is None and since is None
     daily = _read_daily(session, _account_ids_in_scope(workspace_id), since)
     own = _own_account_workspaces(session, workspace_id)
     account_scores = _from_day(score_frame(daily), since)
@@ -213,21 +217,38 @@ def _note_written_workspaces(session: Session, workspace_id: int | None) -> None
         versions.note_workspaces(session, [workspace_id])
 
 
-def _lock_score_tables(session: Session) -> bool:
-    """On PostgreSQL, make a recompute of everything the only writer of the score tables
-    until it commits; True when it is.
+def _serialize_score_writers(session: Session, workspace_id: int | None) -> bool:
+    """On PostgreSQL, make this recompute wait for any other one of the same scores and hold
+    them off until it commits; True when it does.
 
-    SHARE ROW EXCLUSIVE conflicts with itself and with every write, not with reads: pages
-    go on reading the old scores, while a sync's recompute waits for this one instead of
-    racing it. Then the stored rows it reads stay the only ones, and when there are none
-    (a first run, a rebuild) the scores can be copied straight into the table: an upsert
-    of millions of rows through the conflict check took several times longer.
+    Two recomputes of one business at once (an import and a hand entry) would each read the
+    snapshots without the other's new ones, and then delete and upsert overlapping rows in
+    two passes: whatever order each pass takes, the second pass of one can wait on a row
+    the other holds from its first, a deadlock. One at a time, the later one reads the
+    earlier one's committed snapshots, so the stored scores also count both.
+
+    A recompute of every account takes the score tables in SHARE ROW EXCLUSIVE mode: it
+    conflicts with itself and with every write, not with reads, so pages go on reading the
+    old scores. Then the stored rows it reads stay the only ones, and when there are none (a
+    first run, a rebuild) the scores can be copied straight into the table: an upsert of
+    millions of rows through the conflict check took several times longer. A recompute of
+    one workspace takes a transaction advisory lock on that workspace; it waits for a whole
+    one at its first write of a score table, before it holds any row one needs.
     """
     if session.get_bind().dialect.name != "postgresql":
-        return False
-    session.execute(
-        sa.text("LOCK TABLE influence_score, business_score IN SHARE ROW EXCLUSIVE MODE")
-    )
+        return False  # SQLite has one writer at a time already
+    if workspace_id is None:
+        session.execute(
+            sa.text(
+                "LOCK TABLE influence_score, business_score, latest_score "
+                "IN SHARE ROW EXCLUSIVE MODE"
+            )
+        )
+    else:
+        session.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:kind, :workspace)"),
+            {"kind": SCORE_WRITER_LOCK, "workspace": workspace_id},
+        )
     return True
 
 
@@ -332,7 +353,7 @@ def _store(
 
     The stored rows are compared in a frame, so a recompute that changes nothing writes
     nothing, and a full one writes only what moved. `locked`: no one else can write the
-    table until the commit (`_lock_score_tables`), so an empty table is filled by COPY.
+    table until the commit (`_serialize_score_writers`), so an empty table is filled by COPY.
     """
     wanted = scores.rename(columns={"account_id": key})[[key, "day", *VALUE_COLUMNS]]
     stored = _stored_scores(session, table, key, scope, since)

@@ -39,6 +39,7 @@ from socialplan import (
     plans,
     responsibilities,
     reviews,
+    scores,
     tasks,
     workspaces,
 )
@@ -49,6 +50,8 @@ from socialplan.errors import Conflict
 from socialplan.imports import read_import
 from socialplan.models import (
     Account,
+    BusinessScore,
+    InfluenceScore,
     Metric,
     Network,
     Objective,
@@ -831,6 +834,35 @@ def present_rows(engine: Engine, busy: Busy) -> tuple[dict, dict]:
     return snapshots, readings
 
 
+def stored_scores(engine: Engine, busy: Busy) -> tuple[list, list]:
+    """The workspace's influence and business scores, as plain tuples in key order."""
+    accounts_of_busy = select(Account.id).where(Account.workspace_id == busy.workspace_id)
+    with Session(engine) as session:
+        influence = session.exec(
+            select(
+                InfluenceScore.account_id,
+                InfluenceScore.day,
+                InfluenceScore.score,
+                InfluenceScore.reach,
+                InfluenceScore.engagement,
+            )
+            .where(InfluenceScore.account_id.in_(accounts_of_busy))  # type: ignore[attr-defined]
+            .order_by(InfluenceScore.account_id, InfluenceScore.day)
+        ).all()
+        business = session.exec(
+            select(BusinessScore.day, BusinessScore.score)
+            .where(BusinessScore.workspace_id == busy.workspace_id)
+            .order_by(BusinessScore.day)
+        ).all()
+    return [tuple(row) for row in influence], [tuple(row) for row in business]
+
+
+def recomputed_from_scratch(engine: Engine, busy: Busy) -> tuple[list, list]:
+    with Session(engine) as session:
+        scores.recompute_scores(session=session, workspace_id=busy.workspace_id)
+    return stored_scores(engine, busy)
+
+
 def test_many_writers_at_once_lose_no_row_and_show_no_error(engine, capsys):
     busy = arrange_busy_workspace(engine, WRITERS)
     started = time.perf_counter()
@@ -843,6 +875,9 @@ def test_many_writers_at_once_lose_no_row_and_show_no_error(engine, capsys):
     got_snapshots, got_readings = present_rows(engine, busy)
     assert got_snapshots == want_snapshots
     assert got_readings == want_readings
+    # Every recompute ran while others wrote snapshots: the scores left behind must still
+    # count every snapshot, as a recompute of the finished data does.
+    assert stored_scores(engine, busy) == recomputed_from_scratch(engine, busy)
     threads = sum(1 for r in reports if r.where == "thread")
     slowest = max(reports, key=lambda r: r.seconds)
     with capsys.disabled():
