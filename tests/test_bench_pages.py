@@ -248,6 +248,10 @@ def test_the_dashboard_is_timed_and_its_chart_data_counted(instance, browser_rea
     assert_well_formed(drawn, "s")
     assert drawn.budget == 1.5
     assert "until all 1 metric charts had drawn" in drawn.note
+    # The floor: the Settings page (no chart) opened the same way, timed to shown whole.
+    assert drawn.floor is not None and 0 < drawn.floor < 60
+    assert drawn.ratio == drawn.value / drawn.floor
+    assert "The floor is the Settings page" in drawn.note
     assert points.key == "dashboard_points_per_series"
     assert_well_formed(points, "points")
     # 1,500 daily readings reach the browser thinned to at most 1,000 points.

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, timedelta
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from socialplan import scores
 from socialplan.access import Actor
+from socialplan.db import make_engine
 from socialplan.errors import NotFound
 from socialplan.models import (
     Account,
@@ -25,6 +27,7 @@ from socialplan.models import (
     utcnow,
 )
 from socialplan.scoring import PARTS, ScoreInputs, score_account
+from tests.conftest import truncate_all
 from tests.factories import create_workspace_with_plan
 
 START = date(2027, 1, 1)
@@ -341,3 +344,94 @@ def test_a_bulk_write_on_sqlite_rebuilds_the_day_index_and_a_failed_one_keeps_it
             scores.recompute_scores(session=session)
         assert "ix_influence_score_day" in score_indexes(session)
         assert stored(session) == []
+
+
+@pytest.fixture
+def postgres_engine(postgres_url: str) -> Iterator[Engine]:
+    engine = make_engine(postgres_url)
+    try:
+        yield engine
+    finally:
+        truncate_all(engine)
+        engine.dispose()
+
+
+def score_schema(engine: Engine) -> dict[str, tuple]:
+    """Indexes, unique constraints and foreign keys of the two score tables, by table."""
+    inspector = sa.inspect(engine)
+
+    def of(table: str) -> tuple:
+        indexes = [
+            (i["name"], tuple(i["column_names"]), i["unique"]) for i in inspector.get_indexes(table)
+        ]
+        uniques = [
+            (u["name"], tuple(u["column_names"])) for u in inspector.get_unique_constraints(table)
+        ]
+        keys = [
+            (
+                f["name"],
+                tuple(f["constrained_columns"]),
+                f["referred_table"],
+                f["options"].get("ondelete"),
+            )
+            for f in inspector.get_foreign_keys(table)
+        ]
+        return sorted(indexes), sorted(uniques), sorted(keys)  # fmt: skip
+
+    return {table: of(table) for table in ("influence_score", "business_score")}
+
+
+def scored_workspace(engine: Engine, actor: Actor) -> None:
+    with Session(engine, expire_on_commit=False) as session:
+        workspace, _ = create_workspace_with_plan(session, actor)
+        for handle in ("rosas", "crumbs"):
+            account = add_account(session, workspace.id, handle)
+            add_days(session, account, range(50), followers=lambda i: 200 + i,
+                     posts=lambda i: i % 2, likes=3, reposts=1)  # fmt: skip
+
+
+def test_a_recompute_into_empty_tables_on_postgresql_loads_them_bare_and_restores_the_schema(
+    postgres_engine, actor, monkeypatch
+):
+    scored_workspace(postgres_engine, actor)
+    schema = score_schema(postgres_engine)
+    assert all(all(parts) for parts in schema.values()), "the score tables have no constraints?"
+    loads = []
+    real_bulk_loaded = scores._bulk_loaded
+
+    def counted(session, table):
+        loads.append(table.__tablename__)
+        return real_bulk_loaded(session, table)
+
+    monkeypatch.setattr(scores, "_bulk_loaded", counted)
+    with Session(postgres_engine) as session:
+        scores.recompute_scores(session=session)
+        loaded = (stored(session), stored(session, BusinessScore))
+
+    assert loads == ["influence_score", "business_score"]
+    assert score_schema(postgres_engine) == schema
+    assert len(loaded[0]) == 100 and len(loaded[1]) == 50
+    # The same scores as the row-by-row upsert gives (stored rows present: no bulk load).
+    with Session(postgres_engine) as session:
+        session.execute(sa.delete(InfluenceScore).where(InfluenceScore.day == day(0)))
+        session.commit()
+        scores.recompute_scores(session=session)
+        assert (stored(session), stored(session, BusinessScore)) == loaded
+    assert loads == ["influence_score", "business_score"]
+
+
+def test_a_failed_bulk_load_on_postgresql_keeps_the_schema_and_stores_nothing(
+    postgres_engine, actor, monkeypatch
+):
+    scored_workspace(postgres_engine, actor)
+    schema = score_schema(postgres_engine)
+
+    def failing_copy(*args: object) -> None:
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(scores, "_copy_into", failing_copy)
+    with Session(postgres_engine) as session:
+        with pytest.raises(RuntimeError, match="disk full"):
+            scores.recompute_scores(session=session)
+        assert stored(session) == [] and stored(session, BusinessScore) == []
+    assert score_schema(postgres_engine) == schema

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from socialplan import objectives, versions
+from socialplan import objectives, peers, versions
 from socialplan.access import Actor
 from socialplan.accounts import add_account, enter_snapshot_by_hand
 from socialplan.models import Objective, ObjectiveCategory, Workspace
@@ -166,3 +166,28 @@ def test_the_workspace_model_and_the_version_table_agree(session, actor) -> None
     workspace, _ = create_workspace_with_plan(session, actor)
     assert session.get(Workspace, workspace.id) is not None
     assert _version_number(session, workspace.id) >= 1
+
+
+def test_peer_versions_name_every_member_of_the_groups_and_move_with_their_data(session):
+    actor = Actor.local()
+    mine, _ = create_workspace_with_plan(session, name="Rosa's Bakery")
+    peer, _ = create_workspace_with_plan(session, name="Crumb & Co.", plan_name="Other")
+    stranger, _ = create_workspace_with_plan(session, name="Elsewhere", plan_name="Third")
+    assert versions.peer_versions(session, mine.id) == ()
+
+    group = peers.create_group(session=session, actor=actor, workspace_id=mine.id, name="Main")
+    peers.join_group(session=session, actor=actor, workspace_id=peer.id, code=group.invite_code)
+    joined = dict(versions.peer_versions(session, mine.id))
+    assert set(joined) == {mine.id, peer.id}
+
+    # A write to the peer's data (here: noted as a bulk write, as a sync's snapshots are).
+    versions.note_workspaces(session, [peer.id])
+    session.commit()
+    moved = dict(versions.peer_versions(session, mine.id))
+    assert moved[peer.id] == joined[peer.id] + 1
+    assert moved[mine.id] == joined[mine.id]
+
+    # A business outside the groups never changes the key.
+    versions.note_workspaces(session, [stranger.id])
+    session.commit()
+    assert dict(versions.peer_versions(session, mine.id)) == moved

@@ -16,15 +16,16 @@ Days are whole days since 1970 inside this module, as in `scores`' bulk reads.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from socialplan.scores import EPOCH, epoch_days, read_frame
+from socialplan.scores import EPOCH, epoch_days, read_frame, upsert_by_copy
 from socialplan.scoring import PARTS
 
 SPARKLINE_DAYS = 90
@@ -576,7 +577,10 @@ def _upsert(session: Session, rows: pd.DataFrame) -> None:
     conflict = f"ON CONFLICT (account_id) DO UPDATE SET {assignments}"
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        _upsert_by_copy(connection, columns, names, conflict)
+        upsert_by_copy(
+            connection, TABLE, ROW_COLUMNS, conflict, order="account_id",
+            feed=_row_by_row(columns),
+        )  # fmt: skip
         return
     marks = ", ".join("?" for _ in ROW_COLUMNS)
     cursor = connection.connection.cursor()
@@ -589,21 +593,12 @@ def _upsert(session: Session, rows: pd.DataFrame) -> None:
         cursor.close()
 
 
-def _upsert_by_copy(connection: sa.Connection, columns: dict, names: str, conflict: str) -> None:
-    upload = f"{TABLE}_upload"
-    driver = connection.connection.driver_connection
-    with driver.cursor() as cursor:  # type: ignore[union-attr]
-        cursor.execute(f"DROP TABLE IF EXISTS {upload}")
-        cursor.execute(
-            f"CREATE TEMPORARY TABLE {upload} ON COMMIT DROP AS "
-            f"SELECT {names} FROM {TABLE} WITH NO DATA"
-        )
-        with cursor.copy(f"COPY {upload} ({names}) FROM STDIN") as copy:
-            for row in zip(*columns.values(), strict=True):
-                copy.write_row(row)
-        # Key order, so two refreshes at once take their row locks in the same order.
-        cursor.execute(
-            f"INSERT INTO {TABLE} ({names}) SELECT {names} FROM {upload} "
-            f"ORDER BY account_id {conflict}"
-        )
-        cursor.execute(f"DROP TABLE {upload}")
+def _row_by_row(columns: dict[str, list]) -> Callable[[Any], None]:
+    """A COPY feed of the columns' rows one by one: the sparklines hold commas, so these
+    rows are not the plain CSV the score tables are copied as."""
+
+    def feed(copy: Any) -> None:
+        for row in zip(*columns.values(), strict=True):
+            copy.write_row(row)
+
+    return feed

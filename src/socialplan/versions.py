@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
 
-from socialplan.models import Workspace, WorkspaceDataVersion
+from socialplan.models import PeerGroupMember, Workspace, WorkspaceDataVersion
 
 SEEN = "socialplan_workspaces_seen"
 WROTE = "socialplan_wrote"
@@ -66,6 +66,25 @@ def data_version(session: Session, workspace_id: int) -> str:
         return ""
     created_at, version = row
     return f"{created_at.isoformat()}#{int(version or 0)}"
+
+
+def peer_versions(session: Session, workspace_id: int) -> tuple[tuple[int, int], ...]:
+    """The data version of every business sharing a peer group with this one, by id.
+
+    The headline's percentile compares this business's score with the accounts the other
+    members of its groups entered, so it changes when their data does (a sync, an import,
+    a recompute bumps their version) or when members join or leave (the set changes) —
+    not only when this workspace's own data changes. One small query.
+    """
+    mine = sa.select(PeerGroupMember.group_id).where(PeerGroupMember.workspace_id == workspace_id)
+    rows = session.execute(
+        sa.select(PeerGroupMember.workspace_id, sa.func.coalesce(VERSION.c.version, 0))
+        .outerjoin(VERSION, VERSION.c.workspace_id == PeerGroupMember.workspace_id)
+        .where(PeerGroupMember.group_id.in_(mine))  # type: ignore[attr-defined]
+        .distinct()
+        .order_by(PeerGroupMember.workspace_id)
+    ).all()
+    return tuple((int(member), int(number)) for member, number in rows)
 
 
 def _forget(session: Session) -> None:

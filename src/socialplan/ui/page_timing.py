@@ -67,7 +67,11 @@ def measure_pages(instance: Instance, *, warm_runs: int = 5) -> list[Figure]:
     figures: list[Figure] = []
     # A page that fails must say why in the benchmark's error, not in Streamlit's redacted
     # words (the app's config hides error details from browsers).
-    with _database(instance.database_url), patch_config_options(SHOW_ERRORS):
+    with (
+        _database(instance.database_url),
+        patch_config_options(SHOW_ERRORS),
+        _quiet_streamlit_logs(),
+    ):
         _warm_process(state)
         for page in APP_PAGES:
             cold, warm = _measure_page(page, state, warm_runs)
@@ -167,20 +171,18 @@ def _page_figure(
 
 @contextmanager
 def _quiet_streamlit_logs() -> Iterator[None]:
-    """Silence the warnings Streamlit logs when its cache is cleared outside a script run."""
-    loggers = [
-        logging.getLogger(name)
-        for name in list(logging.root.manager.loggerDict)
-        if name == "streamlit" or name.startswith("streamlit.")
-    ]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.ERROR)
+    """Silence the warnings Streamlit logs when its cache is cleared outside a script run.
+
+    Everything up to WARNING is switched off for the while: Streamlit makes its loggers as
+    it first uses them, each with its own level and handler, so setting the levels of the
+    ones there beforehand missed those made during the runs.
+    """
+    before = logging.root.manager.disable
+    logging.disable(logging.WARNING)
     try:
         yield
     finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
+        logging.disable(before)
 
 
 @contextmanager

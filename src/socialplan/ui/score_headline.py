@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import re
 
-import sqlalchemy as sa
 import streamlit as st
 from sqlmodel import Session
 
+from socialplan import versions
 from socialplan.leaderboards import Standing, business_standing
-from socialplan.models import PeerGroupMember, WorkspaceDataVersion
 from socialplan.ui.cache import cached_for_workspace
 from socialplan.ui.context import current_actor, db_session
 
@@ -24,26 +23,6 @@ def plain(text: str) -> str:
     return MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
-def peer_versions(session: Session, workspace_id: int) -> tuple[tuple[int, int], ...]:
-    """The data version of every business sharing a peer group with this one, by id.
-
-    The headline's percentile compares this business's score with the accounts the other
-    members of its groups entered, so it changes when their data does (a sync, an import,
-    a recompute bumps their version) or when members join or leave (the set changes) —
-    not only when this workspace's own data changes. One small query.
-    """
-    mine = sa.select(PeerGroupMember.group_id).where(PeerGroupMember.workspace_id == workspace_id)
-    version = WorkspaceDataVersion.__table__  # type: ignore[attr-defined]
-    rows = session.execute(
-        sa.select(PeerGroupMember.workspace_id, sa.func.coalesce(version.c.version, 0))
-        .outerjoin(version, version.c.workspace_id == PeerGroupMember.workspace_id)
-        .where(PeerGroupMember.group_id.in_(mine))  # type: ignore[attr-defined]
-        .distinct()
-        .order_by(PeerGroupMember.workspace_id)
-    ).all()
-    return tuple((int(member), int(number)) for member, number in rows)
-
-
 def cached_standing(session: Session, workspace_id: int) -> Standing | None:
     """`business_standing`, cached until this business's data or its peers' data changes.
 
@@ -56,7 +35,7 @@ def cached_standing(session: Session, workspace_id: int) -> Standing | None:
         actor,
         workspace_id,
         "business_standing",
-        peer_versions(session, workspace_id),
+        versions.peer_versions(session, workspace_id),
         lambda: business_standing(session=session, actor=actor, workspace_id=workspace_id),
     )
 
