@@ -223,7 +223,7 @@ def _note_written_workspaces(session: Session, workspace_id: int | None) -> None
 class ScoreLock(enum.Enum):
     """What a recompute holds of the score tables until it commits (`_serialize_score_writers`)."""
 
-    NONE = "none"  # SQLite: one writer at a time already
+    DATABASE = "database"  # SQLite: its one write lock, taken before reading
     WORKSPACE = "workspace"  # no other recompute of this workspace
     TABLES = "tables"  # no other writer of the score tables; readers go on
     EMPTY_TABLES = "empty tables"  # no one else, reading included: a rebuild
@@ -249,9 +249,16 @@ def _serialize_score_writers(session: Session, workspace_id: int | None) -> Scor
     says (`_bulk_loaded`): pages wait for the scores rather than read none. A recompute of
     one workspace takes a transaction advisory lock on that workspace; it waits for a whole
     one at its first write of a score table, before it holds any row one needs.
+
+    SQLite has one writer at a time, but Python's sqlite3 opens a transaction only at the
+    first write: a recompute that reads first (a sync's, after its snapshots were committed)
+    would read outside it, and another writer could commit new snapshots before its scores
+    are written over theirs. So the write lock is taken before reading (BEGIN IMMEDIATE,
+    waiting as long as the busy timeout); readers go on (WAL).
     """
     if session.get_bind().dialect.name != "postgresql":
-        return ScoreLock.NONE
+        _begin_writing(session)
+        return ScoreLock.DATABASE
     if workspace_id is not None:
         session.execute(
             sa.text("SELECT pg_advisory_xact_lock(:kind, :workspace)"),
@@ -266,6 +273,14 @@ def _serialize_score_writers(session: Session, workspace_id: int | None) -> Scor
         return ScoreLock.TABLES
     session.execute(sa.text(f"LOCK TABLE {SCORE_TABLES} IN SHARE ROW EXCLUSIVE MODE"))
     return ScoreLock.TABLES
+
+
+def _begin_writing(session: Session) -> None:
+    """On SQLite, hold the database's write lock from here to the commit."""
+    connection = session.connection()
+    if not connection.connection.driver_connection.in_transaction:  # type: ignore[union-attr]
+        # Not yet in a transaction, so nothing was written: take the lock before any read.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _score_tables_empty(session: Session) -> bool:
