@@ -17,6 +17,7 @@ Days are whole days since 1970 inside this module, as in `scores`' bulk reads.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -162,6 +163,42 @@ def _by_account_and_day(history: pd.DataFrame) -> np.ndarray | None:
     return order[np.r_[key[1:] != key[:-1], True]]
 
 
+@dataclass(frozen=True)
+class _ByAccount:
+    """Score rows in (account, day) order, a repeated pair keeping its last row, and where
+    each account's rows start and end."""
+
+    accounts: np.ndarray
+    days: np.ndarray
+    scores: np.ndarray
+    starts: np.ndarray  # each account's first row
+    ends: np.ndarray  # each account's last (newest) row
+    group: np.ndarray  # each row's account, numbered from 0
+    source_rows: np.ndarray  # the frame's row of each account's newest row
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> _ByAccount:
+        order = _by_account_and_day(frame)
+        picked = slice(None) if order is None else order
+        accounts = frame["account_id"].to_numpy(dtype=np.int64)[picked]
+        starts_mask = np.r_[True, accounts[1:] != accounts[:-1]]
+        starts = np.flatnonzero(starts_mask)
+        ends = np.r_[starts[1:], len(accounts)] - 1
+        return cls(
+            accounts=accounts,
+            days=frame["day"].to_numpy(dtype=np.int64)[picked],
+            scores=frame["score"].to_numpy(dtype=np.int64)[picked],
+            starts=starts,
+            ends=ends,
+            group=np.cumsum(starts_mask) - 1,
+            source_rows=ends if order is None else order[ends],
+        )
+
+    def newest_parts(self, frame: pd.DataFrame) -> dict[str, np.ndarray]:
+        """Each account's sub-scores on its newest day."""
+        return {part: frame[part].to_numpy(dtype=np.float64)[self.source_rows] for part in PARTS}
+
+
 def derive_latest(history: pd.DataFrame) -> pd.DataFrame:
     """Latest-score rows (ROW_COLUMNS, days as whole days since 1970) from stored scores.
 
@@ -172,15 +209,8 @@ def derive_latest(history: pd.DataFrame) -> pd.DataFrame:
     """
     if history.empty:
         return _no_rows()
-    order = _by_account_and_day(history)
-    picked = slice(None) if order is None else order
-    accounts = history["account_id"].to_numpy(dtype=np.int64)[picked]
-    days = history["day"].to_numpy(dtype=np.int64)[picked]
-    scores = history["score"].to_numpy(dtype=np.int64)[picked]
-    starts_mask = np.r_[True, accounts[1:] != accounts[:-1]]
-    starts = np.flatnonzero(starts_mask)
-    ends = np.r_[starts[1:], len(accounts)] - 1
-    group = np.cumsum(starts_mask) - 1
+    rows = _ByAccount.of(history)
+    days, scores, starts, ends, group = rows.days, rows.scores, rows.starts, rows.ends, rows.group
     newest = days[ends]
     newest_of_row = newest[group]
     # Rows are by day within each account: those old enough for the change come first.
@@ -194,9 +224,8 @@ def derive_latest(history: pd.DataFrame) -> pd.DataFrame:
     matrix = np.zeros((len(starts), SPARKLINE_DAYS), dtype=np.uint8)
     column = days - newest_of_row + SPARKLINE_DAYS - 1
     matrix[group[shown], column[shown]] = scores[shown]
-    source_rows = ends if order is None else order[ends]
-    parts = {part: history[part].to_numpy(dtype=np.float64)[source_rows] for part in PARTS}
-    return _rows(accounts[starts], newest, scores[ends], parts, then, matrix)
+    parts = rows.newest_parts(history)
+    return _rows(rows.accounts[starts], newest, scores[ends], parts, then, matrix)
 
 
 def _moved_forward(old: pd.DataFrame, new: pd.DataFrame, since: int) -> pd.DataFrame:
@@ -210,16 +239,9 @@ def _moved_forward(old: pd.DataFrame, new: pd.DataFrame, since: int) -> pd.DataF
         return _no_rows()
     if old.empty:
         old = _placeholder_row()
-    order = _by_account_and_day(new)
-    picked = slice(None) if order is None else order
-    accounts = new["account_id"].to_numpy(dtype=np.int64)[picked]
-    days = new["day"].to_numpy(dtype=np.int64)[picked]
-    scores = new["score"].to_numpy(dtype=np.int64)[picked]
-    starts_mask = np.r_[True, accounts[1:] != accounts[:-1]]
-    starts = np.flatnonzero(starts_mask)
-    ends = np.r_[starts[1:], len(accounts)] - 1
-    group = np.cumsum(starts_mask) - 1
-    ids, newest = accounts[starts], days[ends]
+    rows = _ByAccount.of(new)
+    days, scores, ends, group = rows.days, rows.scores, rows.ends, rows.group
+    ids, newest = rows.accounts[rows.starts], days[ends]
     count = len(ids)
     # The stored row of each account, where there is one.
     stored = old.sort_values("account_id")
@@ -258,8 +280,7 @@ def _moved_forward(old: pd.DataFrame, new: pd.DataFrame, since: int) -> pd.DataF
         better = (then_day < 0) | (day > then_day)
         better &= day >= 0  # a 30-day-old score in the 90 days is newer than any of these
         then_day, then_score = np.where(better, day, then_day), np.where(better, score, then_score)
-    source_rows = ends if order is None else order[ends]
-    parts = {part: new[part].to_numpy(dtype=np.float64)[source_rows] for part in PARTS}
+    parts = rows.newest_parts(new)
     return _rows(ids, newest, scores[ends], parts, (then_day, then_score), matrix)
 
 

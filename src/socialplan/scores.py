@@ -476,12 +476,10 @@ def _secondary_indexes_rebuilt_after(
     if session.get_bind().dialect.name != "sqlite" or rows < BULK_WRITE_ROWS or not plain:
         yield
         return
+    # A DROP INDEX outside a transaction would commit on its own, and a failed write would
+    # leave the index gone (the recompute has begun one already; this keeps it so).
+    _begin_writing(session)
     connection = session.connection()
-    driver = connection.connection.driver_connection
-    if not driver.in_transaction:  # type: ignore[union-attr]
-        # The sqlite3 module opens a transaction before DML only: a DROP INDEX with none open
-        # would commit on its own, and a failed write would leave the index gone.
-        connection.exec_driver_sql("BEGIN")
     for index in plain:
         connection.execute(sa.schema.DropIndex(index, if_exists=True))
     yield

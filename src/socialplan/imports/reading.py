@@ -8,7 +8,7 @@ column and value; the first few problems are listed, with a count of the rest.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
@@ -692,50 +692,62 @@ def _parsed_counts(cells: Cells, wanted: np.ndarray) -> tuple[np.ndarray, np.nda
     goes through `parse_count` itself, so "1,234", "1777.0" and every refusal read as in
     the other formats.
     """
-    counts = np.zeros(len(cells), dtype=np.int64)
-    bad = np.zeros(len(cells), dtype=bool)
-    rows = np.flatnonzero(wanted)
-    if not len(rows):
-        return counts, bad
-    codes, uniques = _factorize(_take(cells, rows))
-    text = pd.Series(uniques, dtype=object)
-    plain = text.str.fullmatch(PLAIN_DIGITS).fillna(False).to_numpy(dtype=bool)
-    values = np.zeros(len(uniques), dtype=np.int64)
-    unreadable = np.zeros(len(uniques), dtype=bool)
-    if plain.any():
-        values[plain] = text[plain].astype(np.int64).to_numpy()
-    for position in np.flatnonzero(~plain).tolist():
-        try:
-            count = parse_count(uniques[position])
-        except CellError:
-            count = None
-        if count is None:
-            unreadable[position] = True
-        else:
-            values[position] = count
-    counts[rows] = values[codes]
-    bad[rows] = unreadable[codes]
-    return counts, bad
+
+    def parse(uniques: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        text = pd.Series(uniques, dtype=object)
+        plain = text.str.fullmatch(PLAIN_DIGITS).fillna(False).to_numpy(dtype=bool)
+        values = np.zeros(len(uniques), dtype=np.int64)
+        unreadable = np.zeros(len(uniques), dtype=bool)
+        if plain.any():
+            values[plain] = text[plain].astype(np.int64).to_numpy()
+        for position in np.flatnonzero(~plain).tolist():
+            try:
+                count = parse_count(uniques[position])
+            except CellError:
+                count = None
+            if count is None:
+                unreadable[position] = True
+            else:
+                values[position] = count
+        return values, unreadable
+
+    return _parsed_per_distinct(cells, wanted, np.int64, parse)
 
 
 def _parsed_readings(cells: Cells, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The business values of the `wanted` rows (float64) and which cannot be read."""
-    readings = np.zeros(len(cells), dtype=np.float64)
+
+    def parse(uniques: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        values = np.zeros(len(uniques), dtype=np.float64)
+        unreadable = np.zeros(len(uniques), dtype=bool)
+        for position, cell in enumerate(uniques):
+            try:
+                values[position] = parse_reading_value(cell)
+            except CellError:
+                unreadable[position] = True
+        return values, unreadable
+
+    return _parsed_per_distinct(cells, wanted, np.float64, parse)
+
+
+def _parsed_per_distinct(
+    cells: Cells,
+    wanted: np.ndarray,
+    dtype: type,
+    parse: Callable[[list[str]], tuple[np.ndarray, np.ndarray]],
+) -> tuple[np.ndarray, np.ndarray]:
+    """`parse` applied once per distinct cell text of the `wanted` rows, spread back to the
+    rows: their values (zero elsewhere) and which cannot be read."""
+    values = np.zeros(len(cells), dtype=dtype)
     bad = np.zeros(len(cells), dtype=bool)
     rows = np.flatnonzero(wanted)
     if not len(rows):
-        return readings, bad
+        return values, bad
     codes, uniques = _factorize(_take(cells, rows))
-    values = np.zeros(len(uniques), dtype=np.float64)
-    unreadable = np.zeros(len(uniques), dtype=bool)
-    for position, cell in enumerate(uniques):
-        try:
-            values[position] = parse_reading_value(cell)
-        except CellError:
-            unreadable[position] = True
-    readings[rows] = values[codes]
+    parsed, unreadable = parse(uniques)
+    values[rows] = parsed[codes]
     bad[rows] = unreadable[codes]
-    return readings, bad
+    return values, bad
 
 
 def _repeats(valid: np.ndarray, day: np.ndarray, key: np.ndarray) -> np.ndarray:
